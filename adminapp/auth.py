@@ -1,0 +1,53 @@
+"""Who is logged in: Flask-Login wiring and the acting user of a request."""
+
+from __future__ import annotations
+
+from flask import session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import User, db
+
+from .extensions import login_manager
+from .services.audit import Actor
+
+# Session key holding the id of the user who switched to (or logged in as) current_user.
+REAL_USER_KEY = "real_user_id"
+
+
+def init_login(app) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The user whose id and session epoch are in the session cookie.
+
+    A changed epoch (password changed, user disabled) ends every older session.
+    """
+    user_part, _sep, epoch_part = user_id.partition(":")
+    try:
+        uid, epoch = int(user_part), int(epoch_part or 0)
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_epoch != epoch or not user.is_active:
+        return None
+    return user
+
+
+def real_user() -> User | None:
+    """The user behind a switch, or None when the session is not switched."""
+    real_id = session.get(REAL_USER_KEY)
+    return db.session.get(User, real_id) if real_id else None
+
+
+def current_actor() -> Actor:
+    """The acting user of this request, as services want it."""
+    if not current_user.is_authenticated:
+        return Actor.for_system("anonymous")
+    return Actor(user=current_user._get_current_object(), real_user=real_user())

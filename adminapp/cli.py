@@ -1,0 +1,47 @@
+"""Command-line tools (`flask ...`). Each one parses input and calls a service."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from models import db
+
+from .config import PRODUCTION
+from .errors import DomainError
+from .services.accounts import create_staff
+from .services.audit import Actor
+from .services.demo import load_demo_data
+
+
+@click.command("create-staff")
+@click.option("--email", prompt=True, help="The staff member's email (their login).")
+@click.option("--name", prompt=True, help="The staff member's full name.")
+def create_staff_command(email: str, name: str) -> None:
+    """Create a staff user for the back office. The password is asked for, never an argument."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_staff(email, name, password, actor=Actor.for_system("cli"))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Staff user {user.email} created; log in at {current_app.config['BASE_URL']}/login")
+
+
+@click.command("demo-data")
+def demo_data_command() -> None:
+    """Load demo customers, users, catalog and orders (development only; safe to rerun)."""
+    if current_app.config["KUNDPORTAL_ENV"] == PRODUCTION:
+        raise click.ClickException("demo-data refuses to run in production mode.")
+    summary = load_demo_data(actor=Actor.for_system("demo"))
+    db.session.commit()
+    click.echo(f"Demo data ready ({summary.created} objects created).")
+    click.echo(f"Log in at {current_app.config['BASE_URL']}/login as:")
+    for who, email, password in summary.logins:
+        click.echo(f"  {email:<38} {password:<18} {who}")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(create_staff_command)
+    app.cli.add_command(demo_data_command)

@@ -1,0 +1,137 @@
+"""Settings, read from the environment.
+
+Two modes: `development` (the default: SQLite in `instance/`, a secret key generated once,
+emails kept in the back office) and `production` (every secret must be given).
+Set the mode with `KUNDPORTAL_ENV`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the portal; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the URL has."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(environ, mode: str, instance_path: Path) -> str:
+    key = environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if mode == PRODUCTION:
+        raise ConfigError(
+            "SECRET_KEY is not set. In production Kundportal refuses to start without one: "
+            'set SECRET_KEY to a long random string, e.g. python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))"'
+        )
+    # Development: made once and kept, so logins survive a restart.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
+    """The settings for this process, as a dict for `app.config.update`."""
+    environ = os.environ if environ is None else environ
+    instance = Path(instance_path)
+    mode = environ.get("KUNDPORTAL_ENV", DEVELOPMENT).strip().lower()
+    if mode not in (DEVELOPMENT, PRODUCTION):
+        raise ConfigError(f"KUNDPORTAL_ENV must be {DEVELOPMENT} or {PRODUCTION}, not {mode!r}")
+    production = mode == PRODUCTION
+
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance / 'kundportal.db'}"
+    timezone = environ.get("DISPLAY_TIMEZONE", "Europe/Stockholm")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"DISPLAY_TIMEZONE {timezone!r} is not a known time zone") from exc
+
+    return {
+        "KUNDPORTAL_ENV": mode,
+        "SECRET_KEY": _secret_key(environ, mode, instance),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "DISPLAY_TIMEZONE": timezone,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Cookies: never readable by scripts, not sent on cross-site posts, HTTPS-only in
+        # production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": _int(environ, "SESSION_LIFETIME_SECONDS", 8 * 3600),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; the session expires
+        # Mail, with Flask-Mail's own names.
+        "MAIL_SERVER": environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "Kundportal <noreply@localhost>"),
+        # Rate limits: memory by default, Redis (or any `limits` storage) when given.
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Argon2id: the library's defaults (RFC 9106's low-memory profile) unless told.
+        "PASSWORD_HASH_TIME_COST": _int(environ, "PASSWORD_HASH_TIME_COST", 3),
+        "PASSWORD_HASH_MEMORY_KIB": _int(environ, "PASSWORD_HASH_MEMORY_KIB", 65536),
+        "PASSWORD_HASH_PARALLELISM": _int(environ, "PASSWORD_HASH_PARALLELISM", 4),
+    }
+
+
+def testing(database_url: str, **overrides) -> dict:
+    """The settings the test suite starts from: fast hashing, no rate limits, no secrets."""
+    config = {
+        # Read instead of os.environ, so the developer's shell cannot change a test.
+        "ENVIRON": {"SECRET_KEY": "test-secret-key", "KUNDPORTAL_ENV": DEVELOPMENT},
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "BASE_URL": "http://portal.test",
+        "SERVER_NAME": None,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_KIB": 8,
+        "PASSWORD_HASH_PARALLELISM": 1,
+        "MAIL_SERVER": "",
+    }
+    config.update(overrides)
+    return config

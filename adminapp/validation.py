@@ -1,0 +1,89 @@
+"""Checks for identifiers people type: organisation numbers, phone numbers."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from flask_babel import gettext as _
+
+from .errors import InvalidInput
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check used by Swedish organisation and personal numbers."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _mod11_valid(digits: str) -> bool:
+    """The mod-11 check digit of a Norwegian organisasjonsnummer (9 digits)."""
+    weights = (3, 2, 7, 6, 5, 4, 3, 2)
+    remainder = sum(int(d) * w for d, w in zip(digits[:8], weights, strict=True)) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    return check != 10 and check == int(digits[8])
+
+
+def normalise_org_number(country: str, raw: str) -> str:
+    """The organisation number as digits only; raises InvalidInput when it cannot be right."""
+    digits = re.sub(r"[\s-]", "", raw or "")
+    if not digits.isdigit():
+        raise InvalidInput(_("An organisation number has digits only."), field="org_number")
+    country = str(country)
+    if country == "SE":
+        if len(digits) == 12 and digits.startswith("16"):
+            digits = digits[2:]  # the "16" century prefix some registers print
+        if len(digits) != 10:
+            raise InvalidInput(
+                _("A Swedish organisation number has 10 digits (NNNNNN-NNNN)."),
+                field="org_number",
+            )
+        if not luhn_valid(digits):
+            raise InvalidInput(
+                _("This Swedish organisation number has a wrong check digit."),
+                field="org_number",
+            )
+        return digits
+    if country == "NO":
+        if len(digits) != 9:
+            raise InvalidInput(
+                _("A Norwegian organisation number has 9 digits."), field="org_number"
+            )
+        if not _mod11_valid(digits):
+            raise InvalidInput(
+                _("This Norwegian organisation number has a wrong check digit."),
+                field="org_number",
+            )
+        return digits
+    raise InvalidInput(_("Choose Sweden or Norway."), field="country")
+
+
+def format_org_number(country: str, digits: str) -> str:
+    if str(country) == "SE" and len(digits) == 10:
+        return f"{digits[:6]}-{digits[6:]}"
+    if str(country) == "NO" and len(digits) == 9:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return digits
+
+
+def normalise_phone(raw: str, *, region: str = "SE", required: bool = False) -> str:
+    """A phone number in E.164 (+46701234567); empty stays empty unless `required`."""
+    raw = (raw or "").strip()
+    if not raw:
+        if required:
+            raise InvalidInput(_("Enter a phone number."), field="phone")
+        return ""
+    try:
+        number = phonenumbers.parse(raw, str(region))
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(_("Enter a valid phone number."), field="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(_("Enter a valid phone number."), field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

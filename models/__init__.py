@@ -1,0 +1,35 @@
+"""Kundportal's data: SQLAlchemy models and their enums, one module per aggregate."""
+
+from .audit import AuditEvent
+from .base import Base, UTCDateTime, db, utcnow
+from .catalog import Offering, RecurringPeriod, Service
+from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
+from .order import ORDER_TRANSITIONS, Order, OrderCareUnit, OrderStatus, order_transition_allowed
+from .user import LOGIN_STATUSES, CreatedVia, Role, RoleName, User, UserStatus, user_role
+
+__all__ = [
+    "CUSTOMER_TRANSITIONS",
+    "LOGIN_STATUSES",
+    "ORDER_TRANSITIONS",
+    "AuditEvent",
+    "Base",
+    "CareUnit",
+    "Country",
+    "CreatedVia",
+    "Customer",
+    "CustomerStatus",
+    "Offering",
+    "Order",
+    "OrderCareUnit",
+    "OrderStatus",
+    "RecurringPeriod",
+    "Role",
+    "RoleName",
+    "Service",
+    "UTCDateTime",
+    "User",
+    "UserStatus",
+    "db",
+    "order_transition_allowed",
+    "user_role",
+]

@@ -1,0 +1,121 @@
+"""Orders, their care units, and the order state machine."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, TimestampMixin, UTCDateTime, str_enum
+from .catalog import MONEY
+
+if TYPE_CHECKING:
+    from .catalog import Offering
+    from .customer import CareUnit, Customer
+    from .user import User
+
+
+class OrderStatus(enum.StrEnum):
+    DRAFT = "draft"
+    HELD = "held"  # submitted by an orderer who is not approved yet
+    AWAITING_ATTESTATION = "awaiting_attestation"
+    ATTESTED = "attested"
+    REJECTED = "rejected"
+    IN_DELIVERY = "in_delivery"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+_S = OrderStatus
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    _S.DRAFT: frozenset({_S.HELD, _S.AWAITING_ATTESTATION, _S.CANCELLED}),
+    _S.HELD: frozenset({_S.AWAITING_ATTESTATION, _S.CANCELLED}),
+    _S.AWAITING_ATTESTATION: frozenset({_S.ATTESTED, _S.REJECTED, _S.CANCELLED}),
+    _S.ATTESTED: frozenset({_S.IN_DELIVERY}),
+    _S.IN_DELIVERY: frozenset({_S.COMPLETED}),
+    _S.REJECTED: frozenset(),
+    _S.COMPLETED: frozenset(),
+    _S.CANCELLED: frozenset(),
+}
+
+
+def order_transition_allowed(current: OrderStatus, new: OrderStatus) -> bool:
+    return new in ORDER_TRANSITIONS[current]
+
+
+class Order(TimestampMixin, Base):
+    __tablename__ = "customer_order"
+    __table_args__ = (
+        Index("ix_customer_order_status_created_at", "status", "created_at"),
+        Index("ix_customer_order_customer_id_created_at", "customer_id", "created_at"),
+        Index(
+            "ix_customer_order_customer_id_status_created_at",
+            "customer_id",
+            "status",
+            "created_at",
+        ),
+        Index("ix_customer_order_orderer_id_created_at", "orderer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="RESTRICT"), index=True
+    )
+    # The orderer may be deleted; the snapshot below keeps the order readable.
+    orderer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    orderer_name: Mapped[str] = mapped_column(String(200))
+    orderer_email: Mapped[str] = mapped_column(String(254))
+    offering_id: Mapped[int] = mapped_column(
+        ForeignKey("offering.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), default=OrderStatus.DRAFT)
+    note: Mapped[str] = mapped_column(Text, default="")
+    field_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The price as computed on the server when the order was submitted.
+    startup_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    recurring_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="SEK")
+    accepted_terms_version: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    orderer: Mapped[User | None] = relationship()
+    offering: Mapped[Offering] = relationship()
+    care_units: Mapped[list[OrderCareUnit]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __str__(self) -> str:
+        return f"#{self.id}"
+
+    @property
+    def total_first_period(self) -> Decimal:
+        return (self.startup_fee or Decimal("0")) + (self.recurring_fee or Decimal("0"))
+
+
+class OrderCareUnit(Base):
+    """A care unit an order connects, copied so the order stays readable if the unit goes."""
+
+    __tablename__ = "order_care_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id", ondelete="CASCADE"), index=True
+    )
+    care_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_unit.id", ondelete="SET NULL"), index=True
+    )
+    hsa_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+
+    order: Mapped[Order] = relationship(back_populates="care_units")
+    care_unit: Mapped[CareUnit | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hsa_id})"

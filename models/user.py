@@ -1,0 +1,163 @@
+"""Users (staff and customer users) and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, TimestampMixin, UTCDateTime, str_enum
+
+if TYPE_CHECKING:
+    from .customer import Customer
+
+
+class UserStatus(enum.StrEnum):
+    INVITED = "invited"  # created by someone else; has not set a password yet
+    UNCONFIRMED = "unconfirmed"  # self-registered; email not confirmed yet
+    PENDING_APPROVAL = "pending_approval"  # self-registered, confirmed; may log in and draft
+    ACTIVE = "active"
+    DISABLED = "disabled"  # kept for the record, may not log in
+
+
+# Statuses whose holder may log in with a password.
+LOGIN_STATUSES = frozenset({UserStatus.ACTIVE, UserStatus.PENDING_APPROVAL})
+
+
+class CreatedVia(enum.StrEnum):
+    STAFF = "staff"  # the back office
+    CUSTOMER_ADMIN = "customer_admin"
+    SELF_REGISTRATION = "self_registration"
+    APPLICATION = "application"  # the administrator contact of an approved application
+    CLI = "cli"
+    DEMO = "demo"
+
+
+class RoleName(enum.StrEnum):
+    ADMIN = "admin"
+    ORDERER = "orderer"
+    ATTESTANT = "attestant"
+
+
+user_role = Table(
+    "user_role",
+    Base.metadata,
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "role_id",
+        Integer,
+        ForeignKey("role.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Role(Base):
+    """A role a customer user holds in their customer. Rows are seeded by the migration."""
+
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[RoleName] = mapped_column(str_enum(RoleName), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+    def __str__(self) -> str:
+        return self.name.value
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        # Staff belong to no customer; every other user belongs to exactly one.
+        CheckConstraint(
+            "(is_staff AND customer_id IS NULL) OR (NOT is_staff AND customer_id IS NOT NULL)",
+            name="staff_has_no_customer",
+        ),
+        # An email identifies one login. The exception is an orderer the customer admin made
+        # with the admin's own email (seed no-bestillere): it has no password of its own and is
+        # reached by "switch to", so it is left out of this index.
+        Index(
+            "uq_user_login_email",
+            "email",
+            unique=True,
+            sqlite_where=text("NOT shares_email"),
+            postgresql_where=text("NOT shares_email"),
+        ),
+        Index("ix_user_customer_id_name", "customer_id", "name"),
+        Index("ix_user_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="RESTRICT"), index=True
+    )
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Stored lower-cased; the services normalise before they write.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    shares_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(32), default="")  # E.164, or empty
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[UserStatus] = mapped_column(str_enum(UserStatus), default=UserStatus.INVITED)
+    created_via: Mapped[CreatedVia] = mapped_column(str_enum(CreatedVia), default=CreatedVia.STAFF)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session's user id: raising it logs out every other session of the user.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    customer: Mapped[Customer | None] = relationship(back_populates="users")
+    roles: Mapped[list[Role]] = relationship(secondary=user_role, order_by=Role.id)
+    approved_by: Mapped[User | None] = relationship(remote_side=[id])
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    # Flask-Login's user protocol, kept here as plain data about the user.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in LOGIN_STATUSES
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def role_names(self) -> frozenset[RoleName]:
+        return frozenset(role.name for role in self.roles)
+
+    def has_role(self, name: RoleName) -> bool:
+        return name in self.role_names
+
+    @property
+    def is_customer_admin(self) -> bool:
+        return not self.is_staff and self.has_role(RoleName.ADMIN)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

@@ -1,0 +1,164 @@
+"""Fixtures: one app per test on a migrated database that is emptied after each test.
+
+The schema is built once per test process with the real migrations (`flask db upgrade`), on
+SQLite by default or on PostgreSQL when TEST_DATABASE_URL is set; each pytest-xdist worker
+gets its own database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from types import SimpleNamespace
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+
+from adminapp import create_app
+from adminapp.config import normalise_database_url, testing
+from models import Base, RoleName, db
+
+from . import factories
+
+# Rows that the migrations seed and the tests never remove.
+KEEP_TABLES = {"role", "alembic_version"}
+
+
+def _postgres_database(base_url: str, name: str) -> str:
+    """Create (afresh) database `name` on the server of `base_url`; return its URL."""
+    engine = create_engine(normalise_database_url(base_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return re.sub(r"/[^/?]+(\?|$)", f"/{name}\\1", normalise_database_url(base_url), count=1)
+
+
+def _drop_postgres_database(base_url: str, name: str) -> None:
+    engine = create_engine(normalise_database_url(base_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    if base_url:
+        name = f"kundportal_test_{worker_id}"
+        url = _postgres_database(base_url, name)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app(testing(url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    yield url
+    if base_url:
+        _drop_postgres_database(base_url, name)
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(request, database_url):
+    overrides = {}
+    for marker in request.node.iter_markers("config"):
+        overrides = {**marker.kwargs, **overrides}
+    app = create_app(testing(database_url, **overrides))
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = factories.PASSWORD, next_url: str | None = None):
+    """Log in through the real login form, CSRF token and all."""
+    page = client.get("/login")
+    token = csrf_token_from(page.get_data(as_text=True))
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client):
+    def _login_as(email: str, password: str = factories.PASSWORD):
+        response = login(client, email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login_as
+
+
+@pytest.fixture
+def csrf_token(client):
+    """A CSRF token valid for `client`'s session (fetch after logging in)."""
+
+    def _token(page: str = "/login") -> str:
+        return csrf_token_from(client.get(page).get_data(as_text=True))
+
+    return _token
+
+
+@pytest.fixture
+def world(app):
+    """Staff, and two customers A and B, each with an admin, an orderer and an attestant."""
+    with app.app_context():
+        staff = factories.staff(email="staff@example.com", name="Stella Staff")
+        ns = SimpleNamespace(staff_email=staff.email, staff_id=staff.id)
+        for key in ("a", "b"):
+            customer = factories.customer(name=f"Customer {key.upper()}")
+            admin = factories.user(
+                customer=customer, roles=[RoleName.ADMIN], email=f"admin.{key}@example.com",
+                name=f"Admin {key.upper()}",
+            )
+            orderer = factories.user(
+                customer=customer, roles=[RoleName.ORDERER], email=f"orderer.{key}@example.com",
+                name=f"Orderer {key.upper()}",
+            )
+            attestant = factories.user(
+                customer=customer, roles=[RoleName.ATTESTANT],
+                email=f"attestant.{key}@example.com", name=f"Attestant {key.upper()}",
+            )
+            offering = factories.offering(name=f"Offering {key.upper()}")
+            unit = factories.care_unit(customer_=customer, name=f"Unit {key.upper()}")
+            order = factories.order(orderer=orderer, offering_=offering, care_units=[unit])
+            setattr(ns, key, SimpleNamespace(
+                customer_id=customer.id, customer_name=customer.name,
+                admin_email=admin.email, admin_id=admin.id,
+                orderer_email=orderer.email, orderer_id=orderer.id,
+                attestant_email=attestant.email, attestant_id=attestant.id,
+                offering_id=offering.id, care_unit_id=unit.id, order_id=order.id,
+            ))
+        db.session.commit()
+    return ns

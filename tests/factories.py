@@ -1,0 +1,136 @@
+"""Plain factories for every model. Call them inside an app context; they add and flush."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from adminapp import passwords
+from adminapp.validation import luhn_valid
+from models import (
+    CareUnit,
+    Country,
+    CreatedVia,
+    Customer,
+    CustomerStatus,
+    Offering,
+    Order,
+    OrderCareUnit,
+    OrderStatus,
+    Role,
+    RoleName,
+    Service,
+    User,
+    UserStatus,
+    db,
+    utcnow,
+)
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+def _se_org_number(n: int) -> str:
+    """A valid Swedish organisation number (Luhn check digit), different for each n."""
+    base = f"55{n:07d}"
+    return next(base + str(d) for d in range(10) if luhn_valid(base + str(d)))
+
+
+def _flush(obj):
+    db.session.add(obj)
+    db.session.flush()
+    return obj
+
+
+def role(name: RoleName) -> Role:
+    return db.session.scalar(select(Role).where(Role.name == name))
+
+
+def customer(name: str | None = None, *, status=CustomerStatus.ACTIVE, **kw) -> Customer:
+    n = next(_seq)
+    kw.setdefault("country", Country.SE)
+    kw.setdefault("org_number", _se_org_number(n))
+    return _flush(Customer(name=name or f"Customer {n}", status=status, **kw))
+
+
+def user(
+    *,
+    customer: Customer | None = None,
+    roles=(),
+    staff: bool = False,
+    email: str | None = None,
+    name: str | None = None,
+    password: str | None = PASSWORD,
+    status=UserStatus.ACTIVE,
+    **kw,
+) -> User:
+    n = next(_seq)
+    approved = status not in (UserStatus.UNCONFIRMED, UserStatus.PENDING_APPROVAL)
+    kw.setdefault("created_via", CreatedVia.STAFF)
+    return _flush(
+        User(
+            email=email or f"user{n}@example.com",
+            name=name or f"User {n}",
+            is_staff=staff,
+            customer=customer,
+            roles=[role(r) for r in roles],
+            password_hash=passwords.hash_password(password) if password else None,
+            status=status,
+            approved_at=utcnow() if approved else None,
+            **kw,
+        )
+    )
+
+
+def staff(**kw) -> User:
+    return user(staff=True, **kw)
+
+
+def service(name: str | None = None, **kw) -> Service:
+    return _flush(Service(name=name or f"Service {next(_seq)}", **kw))
+
+
+def offering(*, service_: Service | None = None, name: str | None = None, **kw) -> Offering:
+    kw.setdefault("startup_fee", Decimal("1000.00"))
+    kw.setdefault("recurring_fee", Decimal("100.00"))
+    kw.setdefault("terms_text", "Terms.")
+    return _flush(
+        Offering(service=service_ or service(), name=name or f"Offering {next(_seq)}", **kw)
+    )
+
+
+def care_unit(*, customer_: Customer, hsa_id: str | None = None, name: str | None = None):
+    n = next(_seq)
+    return _flush(
+        CareUnit(customer=customer_, hsa_id=hsa_id or f"SE5566778899-{n:04d}",
+                 name=name or f"Unit {n}")
+    )
+
+
+def order(
+    *,
+    orderer: User,
+    offering_: Offering | None = None,
+    status: OrderStatus = OrderStatus.DRAFT,
+    care_units=(),
+    **kw,
+) -> Order:
+    offering_ = offering_ or offering()
+    return _flush(
+        Order(
+            customer=orderer.customer,
+            orderer=orderer,
+            orderer_name=orderer.name,
+            orderer_email=orderer.email,
+            offering=offering_,
+            status=status,
+            startup_fee=offering_.startup_fee,
+            recurring_fee=offering_.recurring_fee,
+            care_units=[
+                OrderCareUnit(care_unit=cu, hsa_id=cu.hsa_id, name=cu.name) for cu in care_units
+            ],
+            **kw,
+        )
+    )

@@ -1,0 +1,85 @@
+"""The web layer: public pages, the staff back office (/admin) and the customer portal (/portal).
+
+Two Flask-Admin instances, each with its own menu: staff get every table; customer users get
+a tenant-scoped panel whose views all inherit one scoping base class (`views.base`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from jinja2 import StrictUndefined
+
+from adminapp.i18n import local_datetime, money
+from models import AuditEvent, CareUnit, Customer, Offering, Order, Role, Service, User, db
+
+from . import errors
+from .base import StaffIndexView
+from .customer import PortalIndexView
+from .public import auth, health
+from .staff.audit import AuditEventView
+from .staff.catalog import OfferingView, ServiceView
+from .staff.customers import CareUnitView, CustomerView
+from .staff.orders import OrderView
+from .staff.users import RoleView, UserView
+
+
+def _theme() -> Bootstrap4Theme:
+    return Bootstrap4Theme(base_template="admin/kp_base.html", fluid=True)
+
+
+def init_staff_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name=_l("Kundportal back office"),
+        url="/admin",
+        endpoint="admin",
+        index_view=StaffIndexView(name=_l("Home"), url="/admin", endpoint="admin"),
+        theme=_theme(),
+    )
+    admin.add_view(CustomerView(Customer, db, name=_l("Customers"), endpoint="customers"))
+    admin.add_view(UserView(User, db, name=_l("Users"), endpoint="users"))
+    admin.add_view(RoleView(Role, db, name=_l("Roles"), endpoint="roles"))
+    admin.add_view(CareUnitView(CareUnit, db, name=_l("Care units"), endpoint="care_units"))
+    admin.add_view(
+        ServiceView(Service, db, name=_l("Services"), category=_l("Catalog"), endpoint="services")
+    )
+    admin.add_view(
+        OfferingView(
+            Offering, db, name=_l("Offerings"), category=_l("Catalog"), endpoint="offerings"
+        )
+    )
+    admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
+    admin.add_view(
+        AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events")
+    )
+    return admin
+
+
+def init_portal_admin(app: Flask) -> Admin:
+    return Admin(
+        app,
+        name=_l("Kundportal"),
+        url="/portal",
+        endpoint="portal",
+        index_view=PortalIndexView(name=_l("Home"), url="/portal", endpoint="portal"),
+        theme=_theme(),
+    )
+
+
+def init_views(app: Flask) -> None:
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    errors.register(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["money"] = money
+    if app.config.get("TESTING"):
+        app.jinja_env.undefined = StrictUndefined
+    app.extensions["kundportal_admins"] = {
+        "staff": init_staff_admin(app),
+        "portal": init_portal_admin(app),
+    }

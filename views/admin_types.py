@@ -1,0 +1,82 @@
+"""Flask-Admin support for our column types: UTC timestamps shown and filtered in local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters, typefmt
+from flask_admin.model.form import converts
+
+from adminapp.i18n import local_datetime
+
+
+def _local_to_utc(value: datetime) -> datetime:
+    """A time typed in the display time zone, as the UTC the database stores."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    return value.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+class _LocalTimeFilter:
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if isinstance(cleaned, list):
+            return [_local_to_utc(v) for v in cleaned]
+        return _local_to_utc(cleaned)
+
+
+def _local(cls):
+    return type(f"Local{cls.__name__}", (_LocalTimeFilter, cls), {})
+
+
+class FilterConverter(sqla_filters.FilterConverter):
+    """Adds filters for UTCDateTime columns: typed in local time, compared in UTC."""
+
+    utc_datetime_filters = tuple(
+        _local(cls) for cls in sqla_filters.FilterConverter.datetime_filters
+    )
+
+    @filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return [f(column, name, **kwargs) for f in self.utc_datetime_filters]
+
+
+class ModelConverter(AdminModelConverter):
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, field_args, **extra):
+        return self.convert_datetime(field_args=field_args, **extra)
+
+
+def _datetime_formatter(view, value, name):
+    return local_datetime(value, "short")
+
+
+def _enum_formatter(view, value, name):
+    return value.value
+
+
+def _decimal_formatter(view, value, name):
+    return f"{value:,.2f}".replace(",", "\u00a0")
+
+
+LIST_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+LIST_FORMATTERS.update(
+    {datetime: _datetime_formatter, Enum: _enum_formatter, Decimal: _decimal_formatter}
+)
+
+EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+EXPORT_FORMATTERS.update(
+    {
+        datetime: lambda view, value, name: value.isoformat(),
+        Enum: _enum_formatter,
+        Decimal: lambda view, value, name: str(value),
+    }
+)
+
+DETAIL_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
+DETAIL_FORMATTERS.update(LIST_FORMATTERS)

@@ -1,0 +1,66 @@
+"""Error pages: every error a browser can cause gets a page, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/healthz") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _page(code: int, title: str, message: str):
+    if _wants_json():
+        return {"error": title, "message": message}, code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _page(
+            400,
+            _("The form has expired"),
+            _("The page was open too long or came from elsewhere. Go back, reload it and "
+              "try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        titles = {
+            400: _("Bad request"),
+            403: _("Not allowed"),
+            404: _("Page not found"),
+            405: _("Not allowed here"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            403: _("You do not have access to this page."),
+            404: _("There is no page at this address."),
+            429: _("Too many attempts in a short time. Wait a minute and try again."),
+        }
+        code = exc.code or 500
+        return _page(
+            code, titles.get(code, exc.name), messages.get(code, exc.description or "")
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise exc
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("The error has been logged. Try again, or contact support if it persists."),
+        )

@@ -1,0 +1,1 @@
+"""Public pages: login, logout, health; later the application and self-registration."""

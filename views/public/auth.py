@@ -1,0 +1,86 @@
+"""Login, logout and the front door that sends each user to their part of the portal."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from adminapp.auth import current_actor
+from adminapp.extensions import limiter
+from adminapp.services.accounts import authenticate, record_login
+from adminapp.services.audit import Actor, record
+from models import db
+
+from .forms import LoginForm, LogoutForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    if user.is_staff:
+        return url_for("admin.index")
+    return url_for("portal.index")
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(home_for(current_user))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            # One message for an unknown email and a wrong password alike.
+            error = _("Wrong email or password.")
+        else:
+            session.clear()  # a fresh session for the new login: nothing carried over
+            login_user(user)
+            session.permanent = True
+            record_login(user, actor=Actor(user=user))
+            db.session.commit()
+            return redirect(next_url or home_for(user))
+    return render_template("auth/login.html", form=form, error=error, next_url=next_url)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        actor = current_actor()
+        record("logout", actor=actor, obj=actor.user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

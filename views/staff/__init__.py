@@ -1,0 +1,1 @@
+"""The staff back office: Flask-Admin views over every table, for staff only."""

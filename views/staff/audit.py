@@ -1,0 +1,43 @@
+"""Back office: the audit trail, read-only."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..base import StaffModelView
+
+
+class AuditEventView(StaffModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_list = (
+        "created_at",
+        "actor_label",
+        "real_actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "customer_id",
+        "changes",
+    )
+    column_labels = {
+        "created_at": _l("Time"),
+        "actor_label": _l("Actor"),
+        "real_actor_label": _l("Really acting"),
+        "object_type": _l("Object"),
+        "object_id": _l("Object id"),
+        "customer_id": _l("Customer id"),
+    }
+    column_searchable_list = ("actor_label", "real_actor_label")
+    column_filters = (
+        "action",
+        "object_type",
+        "object_id",
+        "customer_id",
+        "actor_id",
+        "real_actor_id",
+        "created_at",
+    )
+    column_sortable_list = ("created_at",)
+    column_default_sort = ("created_at", True)

@@ -1,0 +1,66 @@
+"""Back office: every order of every customer."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from adminapp.errors import NotAllowed
+from models import Offering, Order, OrderStatus
+
+from ..base import StaffModelView
+
+# Orders that never went anywhere may be deleted; anything submitted is kept for the record.
+DELETABLE_STATUSES = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED})
+
+
+class OrderView(StaffModelView):
+    # Orders are made by orderers in the ordering pages and move through their workflow by
+    # actions; the form edits only the note.
+    can_create = False
+    column_list = (
+        "id",
+        "customer",
+        "orderer_name",
+        "offering",
+        "status",
+        "startup_fee",
+        "recurring_fee",
+        "currency",
+        "submitted_at",
+        "created_at",
+    )
+    column_labels = {
+        "orderer_name": _l("Orderer"),
+        "orderer_email": _l("Orderer's email"),
+        "startup_fee": _l("Start-up fee"),
+        "recurring_fee": _l("Recurring fee"),
+        "accepted_terms_version": _l("Accepted terms version"),
+        "submitted_at": _l("Submitted"),
+        "created_at": _l("Created"),
+    }
+    column_searchable_list = ("orderer_name", "orderer_email")
+    column_filters = (
+        "status",
+        "customer.name",
+        "offering.name",
+        "orderer_id",
+        "created_at",
+        "submitted_at",
+    )
+    column_sortable_list = ("id", "status", "created_at", "submitted_at")
+    column_default_sort = ("created_at", True)
+    list_loader_options = (
+        selectinload(Order.customer),
+        selectinload(Order.offering).selectinload(Offering.service),
+    )
+    form_columns = ("note",)
+
+    def on_model_delete(self, model):
+        if model.status not in DELETABLE_STATUSES:
+            raise NotAllowed(
+                _("Only draft or cancelled orders may be deleted; this one is %(status)s.",
+                  status=model.status.value)
+            )
+        super().on_model_delete(model)

@@ -1,0 +1,60 @@
+"""Back office: users with their roles, and the roles themselves."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from adminapp.services.users import check_user, new_user_defaults
+from models import CreatedVia, User
+
+from ..base import StaffModelView
+from .customers import customer_ajax_loader
+
+
+class UserView(StaffModelView):
+    column_list = (
+        "id",
+        "name",
+        "email",
+        "customer",
+        "roles",
+        "status",
+        "is_staff",
+        "approved_at",
+        "last_login_at",
+    )
+    column_details_exclude_list = ("password_hash", "session_epoch")
+    column_export_exclude_list = ("password_hash", "session_epoch")
+    column_labels = {
+        "is_staff": _l("Staff"),
+        "approved_at": _l("Approved"),
+        "last_login_at": _l("Last login"),
+        "created_via": _l("Created via"),
+        "shares_email": _l("Shares the admin's email"),
+    }
+    column_searchable_list = ("name", "email")
+    column_filters = ("status", "is_staff", "created_via", "customer.name", "created_at")
+    column_sortable_list = ("id", "name", "email", "status", "created_at")
+    column_default_sort = ("id", True)
+    list_loader_options = (selectinload(User.customer), selectinload(User.roles))
+    form_columns = ("name", "email", "phone", "is_staff", "customer", "roles", "status", "locale")
+    form_ajax_refs = {"customer": customer_ajax_loader()}
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            new_user_defaults(model, created_via=CreatedVia.STAFF)
+        check_user(model)
+        super().on_model_change(form, model, is_created)
+
+
+class RoleView(StaffModelView):
+    """Roles are fixed by the migration; only their descriptions are edited."""
+
+    can_create = False
+    can_delete = False
+    can_export = False
+    column_list = ("name", "description")
+    column_sortable_list = ("name",)
+    column_default_sort = ("id", False)
+    form_columns = ("description",)
