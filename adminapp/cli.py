@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from models import db
 
@@ -15,6 +16,7 @@ from .services.demo import load_demo_data
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.option("--email", prompt=True, help="The staff member's email (their login).")
 @click.option("--name", prompt=True, help="The staff member's full name.")
 def create_staff_command(email: str, name: str) -> None:
@@ -30,6 +32,7 @@ def create_staff_command(email: str, name: str) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data_command() -> None:
     """Load demo customers, users, catalog and orders (development only; safe to rerun)."""
     if current_app.config["KUNDPORTAL_ENV"] == PRODUCTION:

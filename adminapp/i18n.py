@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, format_decimal
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ LOCALES = ("en",)
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI, workers: the default
+        return LOCALES[0]
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     return request.accept_languages.best_match(LOCALES) or LOCALES[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,10 +51,8 @@ def needs_rehash(password_hash: str) -> bool:
 
 
 def _dummy_check(hasher: PasswordHasher, password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         hasher.verify(_dummy_hash(hasher), password)
-    except (VerificationError, InvalidHashError):
-        pass
 
 
 @lru_cache(maxsize=4)

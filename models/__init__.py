@@ -32,4 +32,5 @@ __all__ = [
     "db",
     "order_transition_allowed",
     "user_role",
+    "utcnow",
 ]

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import flask_migrate
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 
 from adminapp import create_app
@@ -71,12 +72,30 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the many apps of a test run (compiling is most of a test)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
 @pytest.fixture
 def app(request, database_url):
     overrides = {}
     for marker in request.node.iter_markers("config"):
         overrides = {**marker.kwargs, **overrides}
     app = create_app(testing(database_url, **overrides))
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     yield app
     with app.app_context():
         db.session.rollback()
@@ -139,26 +158,42 @@ def world(app):
         for key in ("a", "b"):
             customer = factories.customer(name=f"Customer {key.upper()}")
             admin = factories.user(
-                customer=customer, roles=[RoleName.ADMIN], email=f"admin.{key}@example.com",
+                customer=customer,
+                roles=[RoleName.ADMIN],
+                email=f"admin.{key}@example.com",
                 name=f"Admin {key.upper()}",
             )
             orderer = factories.user(
-                customer=customer, roles=[RoleName.ORDERER], email=f"orderer.{key}@example.com",
+                customer=customer,
+                roles=[RoleName.ORDERER],
+                email=f"orderer.{key}@example.com",
                 name=f"Orderer {key.upper()}",
             )
             attestant = factories.user(
-                customer=customer, roles=[RoleName.ATTESTANT],
-                email=f"attestant.{key}@example.com", name=f"Attestant {key.upper()}",
+                customer=customer,
+                roles=[RoleName.ATTESTANT],
+                email=f"attestant.{key}@example.com",
+                name=f"Attestant {key.upper()}",
             )
             offering = factories.offering(name=f"Offering {key.upper()}")
             unit = factories.care_unit(customer_=customer, name=f"Unit {key.upper()}")
             order = factories.order(orderer=orderer, offering_=offering, care_units=[unit])
-            setattr(ns, key, SimpleNamespace(
-                customer_id=customer.id, customer_name=customer.name,
-                admin_email=admin.email, admin_id=admin.id,
-                orderer_email=orderer.email, orderer_id=orderer.id,
-                attestant_email=attestant.email, attestant_id=attestant.id,
-                offering_id=offering.id, care_unit_id=unit.id, order_id=order.id,
-            ))
+            setattr(
+                ns,
+                key,
+                SimpleNamespace(
+                    customer_id=customer.id,
+                    customer_name=customer.name,
+                    admin_email=admin.email,
+                    admin_id=admin.id,
+                    orderer_email=orderer.email,
+                    orderer_id=orderer.id,
+                    attestant_email=attestant.email,
+                    attestant_id=attestant.id,
+                    offering_id=offering.id,
+                    care_unit_id=unit.id,
+                    order_id=order.id,
+                ),
+            )
         db.session.commit()
     return ns

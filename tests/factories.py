@@ -104,8 +104,9 @@ def offering(*, service_: Service | None = None, name: str | None = None, **kw) 
 def care_unit(*, customer_: Customer, hsa_id: str | None = None, name: str | None = None):
     n = next(_seq)
     return _flush(
-        CareUnit(customer=customer_, hsa_id=hsa_id or f"SE5566778899-{n:04d}",
-                 name=name or f"Unit {n}")
+        CareUnit(
+            customer=customer_, hsa_id=hsa_id or f"SE5566778899-{n:04d}", name=name or f"Unit {n}"
+        )
     )
 
 

@@ -53,9 +53,7 @@ def init_staff_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
-    admin.add_view(
-        AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events")
-    )
+    admin.add_view(AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events"))
     return admin
 
 

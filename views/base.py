@@ -128,8 +128,9 @@ class SecureModelView(AccessMixin, ModelView):
     # -- audit --------------------------------------------------------------------------------
     def on_model_change(self, form, model, is_created):
         changes = changes_of(model)
-        record("create" if is_created else "update", actor=current_actor(), obj=model,
-               changes=changes)
+        record(
+            "create" if is_created else "update", actor=current_actor(), obj=model, changes=changes
+        )
 
     def on_model_delete(self, model):
         record("delete", actor=current_actor(), obj=model, changes=snapshot_of(model))

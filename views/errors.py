@@ -28,8 +28,10 @@ def register(app) -> None:
         return _page(
             400,
             _("The form has expired"),
-            _("The page was open too long or came from elsewhere. Go back, reload it and "
-              "try again."),
+            _(
+                "The page was open too long or came from elsewhere. Go back, reload it and "
+                "try again."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -47,9 +49,7 @@ def register(app) -> None:
             429: _("Too many attempts in a short time. Wait a minute and try again."),
         }
         code = exc.code or 500
-        return _page(
-            code, titles.get(code, exc.name), messages.get(code, exc.description or "")
-        )
+        return _page(code, titles.get(code, exc.name), messages.get(code, exc.description or ""))
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

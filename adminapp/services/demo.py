@@ -47,32 +47,92 @@ CUSTOMERS = [
     # key, name, country, org number, city, status
     ("region", "Region Exempel", Country.SE, "5566778899", "Exempelstad", CustomerStatus.ACTIVE),
     ("nord", "Legekontoret Nord AS", Country.NO, "998877660", "Tromsø", CustomerStatus.ACTIVE),
-    ("syd", "Vårdcentralen Syd AB", Country.SE, "5590001235", "Malmö",
-     CustomerStatus.AWAITING_SIGNATURE),
+    (
+        "syd",
+        "Vårdcentralen Syd AB",
+        Country.SE,
+        "5590001235",
+        "Malmö",
+        CustomerStatus.AWAITING_SIGNATURE,
+    ),
 ]
 
 USERS = [
     # customer key (None: staff), email, name, phone, roles, status
     (None, "staff@kundportal.example.com", "Sam Support", "", (), UserStatus.ACTIVE),
-    ("region", "anna.admin@region.example.com", "Anna Admin", "+46701234501",
-     (RoleName.ADMIN,), UserStatus.ACTIVE),
-    ("region", "olle.orderer@region.example.com", "Olle Orderer", "+46701234502",
-     (RoleName.ORDERER,), UserStatus.ACTIVE),
-    ("region", "asa.attestant@region.example.com", "Åsa Attestant", "+46701234503",
-     (RoleName.ATTESTANT,), UserStatus.ACTIVE),
-    ("region", "bo.both@region.example.com", "Bo Both", "+46701234504",
-     (RoleName.ORDERER, RoleName.ATTESTANT), UserStatus.ACTIVE),
-    ("nord", "nina.admin@nord.example.com", "Nina Admin", "+4791234501",
-     (RoleName.ADMIN,), UserStatus.ACTIVE),
-    ("nord", "per.bestiller@nord.example.com", "Per Bestiller", "+4791234502",
-     (RoleName.ORDERER,), UserStatus.ACTIVE),
-    ("nord", "ingrid.attestant@nord.example.com", "Ingrid Attestant", "+4791234503",
-     (RoleName.ATTESTANT,), UserStatus.ACTIVE),
+    (
+        "region",
+        "anna.admin@region.example.com",
+        "Anna Admin",
+        "+46701234501",
+        (RoleName.ADMIN,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "region",
+        "olle.orderer@region.example.com",
+        "Olle Orderer",
+        "+46701234502",
+        (RoleName.ORDERER,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "region",
+        "asa.attestant@region.example.com",
+        "Åsa Attestant",
+        "+46701234503",
+        (RoleName.ATTESTANT,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "region",
+        "bo.both@region.example.com",
+        "Bo Both",
+        "+46701234504",
+        (RoleName.ORDERER, RoleName.ATTESTANT),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "nord",
+        "nina.admin@nord.example.com",
+        "Nina Admin",
+        "+4791234501",
+        (RoleName.ADMIN,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "nord",
+        "per.bestiller@nord.example.com",
+        "Per Bestiller",
+        "+4791234502",
+        (RoleName.ORDERER,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        "nord",
+        "ingrid.attestant@nord.example.com",
+        "Ingrid Attestant",
+        "+4791234503",
+        (RoleName.ATTESTANT,),
+        UserStatus.ACTIVE,
+    ),
     # Self-registered and not yet approved: its submitted order is held.
-    ("nord", "kari.ny@nord.example.com", "Kari Ny", "+4791234504",
-     (RoleName.ORDERER,), UserStatus.PENDING_APPROVAL),
-    ("syd", "sara.admin@syd.example.com", "Sara Admin", "+46701234601",
-     (RoleName.ADMIN,), UserStatus.ACTIVE),
+    (
+        "nord",
+        "kari.ny@nord.example.com",
+        "Kari Ny",
+        "+4791234504",
+        (RoleName.ORDERER,),
+        UserStatus.PENDING_APPROVAL,
+    ),
+    (
+        "syd",
+        "sara.admin@syd.example.com",
+        "Sara Admin",
+        "+46701234601",
+        (RoleName.ADMIN,),
+        UserStatus.ACTIVE,
+    ),
 ]
 
 CARE_UNITS = [
@@ -90,38 +150,104 @@ TERMS = (
 
 CATALOG = [
     # service, description, [(offering, startup fee, recurring fee, needs care units)]
-    ("Journal via nätet", "Patients read their records online.", [
-        ("Journal via nätet – anslutning", Decimal("15000.00"), Decimal("1200.00"), True),
-        ("Journal via nätet – utökad support", Decimal("0.00"), Decimal("800.00"), False),
-    ]),
-    ("Säker digital kommunikation", "Secure messages between care providers.", [
-        ("SDK – grundanslutning", Decimal("25000.00"), Decimal("2500.00"), True),
-    ]),
-    ("Webbtidbok", "Online booking of appointments.", [
-        ("Webbtidbok – standard", Decimal("5000.00"), Decimal("450.00"), True),
-    ]),
+    (
+        "Journal via nätet",
+        "Patients read their records online.",
+        [
+            ("Journal via nätet – anslutning", Decimal("15000.00"), Decimal("1200.00"), True),
+            ("Journal via nätet – utökad support", Decimal("0.00"), Decimal("800.00"), False),
+        ],
+    ),
+    (
+        "Säker digital kommunikation",
+        "Secure messages between care providers.",
+        [
+            ("SDK – grundanslutning", Decimal("25000.00"), Decimal("2500.00"), True),
+        ],
+    ),
+    (
+        "Webbtidbok",
+        "Online booking of appointments.",
+        [
+            ("Webbtidbok – standard", Decimal("5000.00"), Decimal("450.00"), True),
+        ],
+    ),
 ]
 
 ORDERS = [
     # key (kept in the note), customer, orderer email, offering, status, care unit hsa ids
-    ("demo-1", "region", "olle.orderer@region.example.com", "Journal via nätet – anslutning",
-     OrderStatus.DRAFT, ("SE2321000016-1001",)),
-    ("demo-2", "region", "olle.orderer@region.example.com", "SDK – grundanslutning",
-     OrderStatus.AWAITING_ATTESTATION, ("SE2321000016-1001", "SE2321000016-1002")),
-    ("demo-3", "region", "bo.both@region.example.com", "Webbtidbok – standard",
-     OrderStatus.ATTESTED, ("SE2321000016-1003",)),
-    ("demo-4", "region", "olle.orderer@region.example.com", "Journal via nätet – utökad support",
-     OrderStatus.IN_DELIVERY, ()),
-    ("demo-5", "region", "bo.both@region.example.com", "Journal via nätet – anslutning",
-     OrderStatus.COMPLETED, ("SE2321000016-1002",)),
-    ("demo-6", "region", "olle.orderer@region.example.com", "Webbtidbok – standard",
-     OrderStatus.REJECTED, ("SE2321000016-1001",)),
-    ("demo-7", "region", "olle.orderer@region.example.com", "Journal via nätet – utökad support",
-     OrderStatus.CANCELLED, ()),
-    ("demo-8", "nord", "per.bestiller@nord.example.com", "Webbtidbok – standard",
-     OrderStatus.AWAITING_ATTESTATION, ("NO998877660-0001",)),
-    ("demo-9", "nord", "kari.ny@nord.example.com", "SDK – grundanslutning",
-     OrderStatus.HELD, ("NO998877660-0001",)),
+    (
+        "demo-1",
+        "region",
+        "olle.orderer@region.example.com",
+        "Journal via nätet – anslutning",
+        OrderStatus.DRAFT,
+        ("SE2321000016-1001",),
+    ),
+    (
+        "demo-2",
+        "region",
+        "olle.orderer@region.example.com",
+        "SDK – grundanslutning",
+        OrderStatus.AWAITING_ATTESTATION,
+        ("SE2321000016-1001", "SE2321000016-1002"),
+    ),
+    (
+        "demo-3",
+        "region",
+        "bo.both@region.example.com",
+        "Webbtidbok – standard",
+        OrderStatus.ATTESTED,
+        ("SE2321000016-1003",),
+    ),
+    (
+        "demo-4",
+        "region",
+        "olle.orderer@region.example.com",
+        "Journal via nätet – utökad support",
+        OrderStatus.IN_DELIVERY,
+        (),
+    ),
+    (
+        "demo-5",
+        "region",
+        "bo.both@region.example.com",
+        "Journal via nätet – anslutning",
+        OrderStatus.COMPLETED,
+        ("SE2321000016-1002",),
+    ),
+    (
+        "demo-6",
+        "region",
+        "olle.orderer@region.example.com",
+        "Webbtidbok – standard",
+        OrderStatus.REJECTED,
+        ("SE2321000016-1001",),
+    ),
+    (
+        "demo-7",
+        "region",
+        "olle.orderer@region.example.com",
+        "Journal via nätet – utökad support",
+        OrderStatus.CANCELLED,
+        (),
+    ),
+    (
+        "demo-8",
+        "nord",
+        "per.bestiller@nord.example.com",
+        "Webbtidbok – standard",
+        OrderStatus.AWAITING_ATTESTATION,
+        ("NO998877660-0001",),
+    ),
+    (
+        "demo-9",
+        "nord",
+        "kari.ny@nord.example.com",
+        "SDK – grundanslutning",
+        OrderStatus.HELD,
+        ("NO998877660-0001",),
+    ),
 ]
 
 
@@ -150,8 +276,13 @@ class _Loader:
             )
             if customer is None:
                 customer = Customer(
-                    name=name, country=country, org_number=org_number, city=city,
-                    address_line="Exempelgatan 1", postal_code="123 45", status=status,
+                    name=name,
+                    country=country,
+                    org_number=org_number,
+                    city=city,
+                    address_line="Exempelgatan 1",
+                    postal_code="123 45",
+                    status=status,
                 )
                 self._created(customer)
             self.customers[key] = customer
@@ -162,10 +293,14 @@ class _Loader:
             if user is None:
                 self_registered = status == UserStatus.PENDING_APPROVAL
                 user = User(
-                    email=email, name=name, phone=phone, status=status,
+                    email=email,
+                    name=name,
+                    phone=phone,
+                    status=status,
                     is_staff=customer_key is None,
                     customer=self.customers[customer_key] if customer_key else None,
-                    created_via=CreatedVia.SELF_REGISTRATION if self_registered
+                    created_via=CreatedVia.SELF_REGISTRATION
+                    if self_registered
                     else CreatedVia.DEMO,
                     approved_at=None if self_registered else utcnow(),
                     password_hash=self.password_hash,
@@ -173,10 +308,14 @@ class _Loader:
                 )
                 self._created(user)
             self.users[email] = user
-            label = "staff" if customer_key is None else (
-                f"{self.customers[customer_key].name}: "
-                + ", ".join(r.value for r in roles)
-                + (" (not approved)" if status == UserStatus.PENDING_APPROVAL else "")
+            label = (
+                "staff"
+                if customer_key is None
+                else (
+                    f"{self.customers[customer_key].name}: "
+                    + ", ".join(r.value for r in roles)
+                    + (" (not approved)" if status == UserStatus.PENDING_APPROVAL else "")
+                )
             )
             self.summary.logins.append((label, email, DEMO_PASSWORD))
 
@@ -192,9 +331,15 @@ class _Loader:
                 )
                 if offering is None:
                     offering = Offering(
-                        service=service, name=name, description=description,
-                        startup_fee=startup_fee, recurring_fee=recurring_fee, currency="SEK",
-                        terms_text=TERMS, terms_version=1, needs_care_units=needs_care_units,
+                        service=service,
+                        name=name,
+                        description=description,
+                        startup_fee=startup_fee,
+                        recurring_fee=recurring_fee,
+                        currency="SEK",
+                        terms_text=TERMS,
+                        terms_version=1,
+                        needs_care_units=needs_care_units,
                     )
                     self._created(offering)
                 self.offerings[name] = offering
@@ -212,9 +357,7 @@ class _Loader:
 
     def orders_(self) -> None:
         now = utcnow()
-        for index, (key, customer_key, email, offering_name, status, hsa_ids) in enumerate(
-            ORDERS
-        ):
+        for index, (key, customer_key, email, offering_name, status, hsa_ids) in enumerate(ORDERS):
             customer = self.customers[customer_key]
             if db.session.scalar(
                 select(Order.id).where(Order.customer == customer, Order.note == key)
@@ -224,9 +367,15 @@ class _Loader:
             offering = self.offerings[offering_name]
             submitted = status != OrderStatus.DRAFT
             order = Order(
-                customer=customer, orderer=orderer, orderer_name=orderer.name,
-                orderer_email=orderer.email, offering=offering, status=status, note=key,
-                startup_fee=offering.startup_fee, recurring_fee=offering.recurring_fee,
+                customer=customer,
+                orderer=orderer,
+                orderer_name=orderer.name,
+                orderer_email=orderer.email,
+                offering=offering,
+                status=status,
+                note=key,
+                startup_fee=offering.startup_fee,
+                recurring_fee=offering.recurring_fee,
                 currency=offering.currency,
                 accepted_terms_version=offering.terms_version if submitted else None,
                 submitted_at=now - timedelta(days=len(ORDERS) - index) if submitted else None,

@@ -29,9 +29,7 @@ def check_user(user: User) -> None:
     if not user.is_staff and customer is None:
         raise InvalidInput(_("Choose the customer this user belongs to."), field="customer")
     if user.is_staff and user.roles:
-        raise InvalidInput(
-            _("Roles are held in a customer; staff users have none."), field="roles"
-        )
+        raise InvalidInput(_("Roles are held in a customer; staff users have none."), field="roles")
     if not user.shares_email:
         with db.session.no_autoflush:  # the unsaved user must not hit the unique index first
             clash = db.session.scalar(

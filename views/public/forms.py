@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
+    email = EmailField(
+        _l("Email"), validators=[DataRequired()], render_kw={"autocomplete": "username"}
+    )
     password = PasswordField(
         _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )

@@ -60,7 +60,9 @@ class OrderView(StaffModelView):
     def on_model_delete(self, model):
         if model.status not in DELETABLE_STATUSES:
             raise NotAllowed(
-                _("Only draft or cancelled orders may be deleted; this one is %(status)s.",
-                  status=model.status.value)
+                _(
+                    "Only draft or cancelled orders may be deleted; this one is %(status)s.",
+                    status=model.status.value,
+                )
             )
         super().on_model_delete(model)

@@ -53,7 +53,6 @@ class RoleView(StaffModelView):
 
     can_create = False
     can_delete = False
-    can_export = False
     column_list = ("name", "description")
     column_sortable_list = ("name",)
     column_default_sort = ("id", False)

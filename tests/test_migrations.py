@@ -1,0 +1,35 @@
+"""The migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from models import Base, Role, RoleName, db
+
+
+def test_migrations_match_models(app):
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_every_foreign_key_is_indexed(app):
+    with app.app_context():
+        inspector = inspect(db.engine)
+        for table in Base.metadata.sorted_tables:
+            indexed = {next(iter(ix["column_names"])) for ix in inspector.get_indexes(table.name)}
+            pk = inspector.get_pk_constraint(table.name)["constrained_columns"]
+            for fk in table.foreign_keys:
+                column = fk.parent.name
+                assert column in indexed or (pk and pk[0] == column), (
+                    f"{table.name}.{column} has no index"
+                )
+
+
+def test_migration_seeds_the_three_roles(app):
+    with app.app_context():
+        names = set(db.session.scalars(select(Role.name)))
+    assert names == {RoleName.ADMIN, RoleName.ORDERER, RoleName.ATTESTANT}
