@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -13,6 +16,7 @@ from .errors import DomainError
 from .services.accounts import create_staff
 from .services.audit import Actor
 from .services.demo import load_demo_data
+from .services.outbox import deliver_due, delivery_configured
 
 
 @click.command("create-staff")
@@ -45,6 +49,59 @@ def demo_data_command() -> None:
         click.echo(f"  {email:<38} {password:<18} {who}")
 
 
+@click.group("outbox")
+def outbox_group() -> None:
+    """Deliver queued email."""
+
+
+def _no_server_message() -> str:
+    return (
+        "MAIL_SERVER is not set: emails stay in the outbox, readable in the back office "
+        "(Outbox). Set MAIL_SERVER (and MAIL_PORT, ...) to deliver them."
+    )
+
+
+@outbox_group.command("send")
+@with_appcontext
+def outbox_send_command() -> None:
+    """Deliver every email that is due, then exit."""
+    if not delivery_configured():
+        raise click.ClickException(_no_server_message())
+    counts = deliver_due()
+    click.echo(
+        f"Sent {counts['sent']}, to retry {counts['retry']}, failed for good {counts['failed']}."
+    )
+
+
+@outbox_group.command("worker")
+@with_appcontext
+def outbox_worker_command() -> None:
+    """Keep delivering email as it becomes due, until stopped (SIGINT or SIGTERM)."""
+    if not delivery_configured():
+        if current_app.config["KUNDPORTAL_ENV"] == PRODUCTION:
+            raise click.ClickException(_no_server_message())
+        click.echo(_no_server_message())
+        return
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    poll = current_app.config["OUTBOX_POLL_SECONDS"]
+    click.echo(f"Delivering email through {current_app.config['MAIL_SERVER']} every {poll}s.")
+    while not stopping:
+        try:
+            counts = deliver_due()
+        except Exception:  # a database hiccup must not end the worker
+            db.session.rollback()
+            current_app.logger.exception("Outbox run failed; trying again")
+            counts = {}
+        if any(counts.values()):
+            click.echo(f"{counts}")
+        try:
+            time.sleep(poll)
+        except KeyboardInterrupt:
+            break
+
+
 def register_cli(app) -> None:
     app.cli.add_command(create_staff_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(outbox_group)

@@ -105,12 +105,36 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": environ.get("MAIL_DEFAULT_SENDER", "Kundportal <noreply@localhost>"),
+        "MAIL_DEFAULT_SENDER": environ.get(
+            "MAIL_DEFAULT_SENDER", "Kundportal <noreply@kundportal.example.com>"
+        ),
+        # Sending is ours to decide (no SMTP server: mail waits in the outbox), never Flask-Mail's.
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT_SECONDS": _int(environ, "MAIL_TIMEOUT_SECONDS", 30),
+        "SUPPORT_EMAIL": environ.get("SUPPORT_EMAIL", ""),
+        # The outbox worker: attempts before a message is marked failed, and the retry delays.
+        "OUTBOX_MAX_ATTEMPTS": _int(environ, "OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_RETRY_BASE_SECONDS": _int(environ, "OUTBOX_RETRY_BASE_SECONDS", 30),
+        "OUTBOX_RETRY_MAX_SECONDS": _int(environ, "OUTBOX_RETRY_MAX_SECONDS", 3600),
+        "OUTBOX_POLL_SECONDS": _int(environ, "OUTBOX_POLL_SECONDS", 2),
+        # In production, links are removed from the stored copy of a sent email; development
+        # keeps them so the back office can serve as the mail viewer.
+        "OUTBOX_REDACT_SENT": _bool(environ.get("OUTBOX_REDACT_SENT"), production),
         # Rate limits: memory by default, Redis (or any `limits` storage) when given.
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "FORGOT_PASSWORD_RATE_LIMIT": environ.get(
+            "FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 30 per hour"
+        ),
+        "TOKEN_PAGE_RATE_LIMIT": environ.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute"),
+        # Link lifetimes (seconds); the defaults are 7 days for invitations, 1 hour for resets.
+        **{
+            f"TOKEN_LIFETIME_{name}_SECONDS": _int(environ, f"TOKEN_LIFETIME_{name}_SECONDS", 0)
+            or None
+            for name in ("SET_PASSWORD", "RESET_PASSWORD", "CONFIRM_EMAIL")
+        },
         # Argon2id: the library's defaults (RFC 9106's low-memory profile) unless told.
         "PASSWORD_HASH_TIME_COST": _int(environ, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(environ, "PASSWORD_HASH_MEMORY_KIB", 65536),

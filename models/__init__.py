@@ -5,6 +5,8 @@ from .base import Base, UTCDateTime, db, utcnow
 from .catalog import Offering, RecurringPeriod, Service
 from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
 from .order import ORDER_TRANSITIONS, Order, OrderCareUnit, OrderStatus, order_transition_allowed
+from .outbox import OutboxMessage, OutboxStatus
+from .token import LinkToken, TokenPurpose
 from .user import LOGIN_STATUSES, CreatedVia, Role, RoleName, User, UserStatus, user_role
 
 __all__ = [
@@ -18,14 +20,18 @@ __all__ = [
     "CreatedVia",
     "Customer",
     "CustomerStatus",
+    "LinkToken",
     "Offering",
     "Order",
     "OrderCareUnit",
     "OrderStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "RecurringPeriod",
     "Role",
     "RoleName",
     "Service",
+    "TokenPurpose",
     "UTCDateTime",
     "User",
     "UserStatus",

@@ -21,6 +21,7 @@ from adminapp.config import normalise_database_url, testing
 from models import Base, RoleName, db
 
 from . import factories
+from .mailsink import MailSink
 
 # Rows that the migrations seed and the tests never remove.
 KEEP_TABLES = {"role", "alembic_version"}
@@ -197,3 +198,21 @@ def world(app):
             )
         db.session.commit()
     return ns
+
+
+@pytest.fixture
+def mail_server(app):
+    """A real SMTP server on 127.0.0.1 that the app's outbox delivers to."""
+    sink = MailSink()
+    sink.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_TIMEOUT_SECONDS=5)
+    yield sink
+    sink.stop()
+
+
+def deliver(app, **kwargs) -> dict:
+    """Run the outbox worker once, as `flask outbox send` does."""
+    from adminapp.services.outbox import deliver_due
+
+    with app.app_context():
+        return deliver_due(**kwargs)

@@ -14,16 +14,28 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
 from adminapp.i18n import local_datetime, money
-from models import AuditEvent, CareUnit, Customer, Offering, Order, Role, Service, User, db
+from models import (
+    AuditEvent,
+    CareUnit,
+    Customer,
+    Offering,
+    Order,
+    OutboxMessage,
+    Role,
+    Service,
+    User,
+    db,
+)
 
 from . import errors
 from .base import StaffIndexView
 from .customer import PortalIndexView
-from .public import auth, health
+from .public import auth, health, password
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView
 from .staff.orders import OrderView
+from .staff.outbox import OutboxView
 from .staff.users import RoleView, UserView
 
 
@@ -53,6 +65,7 @@ def init_staff_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
+    admin.add_view(OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"))
     admin.add_view(AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events"))
     return admin
 
@@ -71,6 +84,7 @@ def init_portal_admin(app: Flask) -> Admin:
 def init_views(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(password.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime

@@ -34,8 +34,41 @@ def _local(cls):
     return type(f"Local{cls.__name__}", (_LocalTimeFilter, cls), {})
 
 
+class _EnumEqual(sqla_filters.EnumEqualFilter):
+    """Our enums are stored by value: match by value, and ignore a value that is no member
+    (Flask-Admin's looks members up by name and answers 500 to anything else)."""
+
+    def clean(self, value):
+        if self.enum_class is None:
+            return super().clean(value)
+        return self.enum_class(value)  # ValueError: the filter is dropped
+
+
+class _EnumNotEqual(sqla_filters.EnumFilterNotEqual):
+    clean = _EnumEqual.clean
+
+
+class _EnumInList(sqla_filters.EnumFilterInList):
+    def clean(self, value):
+        values = [v.strip() for v in value.split(",") if v.strip()]
+        return [self.enum_class(v) for v in values] if self.enum_class else values
+
+
+class _EnumNotInList(sqla_filters.EnumFilterNotInList):
+    clean = _EnumInList.clean
+
+
 class FilterConverter(sqla_filters.FilterConverter):
-    """Adds filters for UTCDateTime columns: typed in local time, compared in UTC."""
+    """Adds filters for UTCDateTime columns (typed in local time, compared in UTC) and enum
+    filters that match stored values."""
+
+    enum = (
+        _EnumEqual,
+        _EnumNotEqual,
+        sqla_filters.EnumFilterEmpty,
+        _EnumInList,
+        _EnumNotInList,
+    )
 
     utc_datetime_filters = tuple(
         _local(cls) for cls in sqla_filters.FilterConverter.datetime_filters

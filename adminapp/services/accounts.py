@@ -6,11 +6,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import CreatedVia, User, UserStatus, db, utcnow
+from models import CreatedVia, TokenPurpose, User, UserStatus, db, utcnow
 
 from .. import passwords
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotAllowed
+from . import notifications, tokens
 from .audit import Actor, record
+
+PASSWORD_LINKS = (TokenPurpose.SET_PASSWORD, TokenPurpose.RESET_PASSWORD)
 
 
 def normalise_email(raw: str) -> str:
@@ -89,4 +92,63 @@ def create_staff(email: str, name: str, password: str, *, actor: Actor) -> User:
     user.password_hash = passwords.hash_password(password)
     db.session.add(user)
     record("create", actor=actor, obj=user, changes={"email": email, "is_staff": True})
+    return user
+
+
+def invite(user: User, *, actor: Actor) -> None:
+    """Email `user` a link to choose a password; older invitation links die."""
+    if user.status != UserStatus.INVITED:
+        raise NotAllowed(_("%(name)s has already set a password.", name=user.name))
+    tokens.revoke(user, TokenPurpose.SET_PASSWORD)
+    token = tokens.issue(TokenPurpose.SET_PASSWORD, user=user)
+    invited_by = actor.user.name if actor.user else ""
+    notifications.invitation(user, token, invited_by=invited_by)
+    record("invite", actor=actor, obj=user, changes={"email": user.email})
+
+
+def request_password_reset(email: str, *, actor: Actor) -> None:
+    """Email a reset link if `email` belongs to a user who may log in; otherwise nothing.
+
+    The caller answers the same either way, so the form tells nobody which emails exist.
+    An invited user who lost the invitation gets a new one instead.
+    """
+    user = login_user_by_email(email or "")
+    if user is None:
+        return
+    if user.status == UserStatus.INVITED:
+        invite(user, actor=actor)
+        return
+    if not user.is_active:
+        return
+    tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
+    token = tokens.issue(TokenPurpose.RESET_PASSWORD, user=user)
+    notifications.password_reset(user, token)
+    record("request_password_reset", actor=actor, obj=user)
+
+
+def user_for_password_link(raw: str, purpose: TokenPurpose) -> User:
+    """The user an unused, unexpired password link belongs to; TokenInvalid otherwise."""
+    token = tokens.check(raw, purpose)
+    user = db.session.get(User, token.user_id) if token.user_id else None
+    if user is None or user.status == UserStatus.DISABLED:
+        raise tokens.TokenInvalid("unknown")
+    return user
+
+
+def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> User:
+    """Use a set-password or reset link: the policy is checked before the link is used up.
+
+    Every other password link of the user dies and every other session is logged out.
+    """
+    user = user_for_password_link(raw, purpose)
+    check_password(user, password)
+    tokens.use(raw, purpose)
+    tokens.revoke(user, *PASSWORD_LINKS)
+    actor = Actor(user=user)
+    set_password(user, password, actor=actor)
+    if user.status == UserStatus.INVITED:
+        user.status = UserStatus.ACTIVE
+        record("activate", actor=actor, obj=user, changes={"status": ["invited", "active"]})
+    else:
+        notifications.password_changed(user)
     return user

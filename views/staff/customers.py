@@ -17,7 +17,13 @@ from ..base import StaffModelView
 def customer_ajax_loader(name: str = "customer") -> QueryAjaxModelLoader:
     """Customers looked up by name or organisation number, for big customer tables."""
     return QueryAjaxModelLoader(
-        name, db, Customer, fields=["name", "org_number"], order_by="name", page_size=10
+        name,
+        db,
+        Customer,
+        fields=["name", "org_number"],
+        order_by="name",
+        page_size=10,
+        placeholder=_l("Type to find a customer by name or organisation number"),
     )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from flask_admin.actions import action
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from adminapp.auth import current_actor
+from adminapp.services.accounts import invite
 from adminapp.services.users import check_user, new_user_defaults
-from models import CreatedVia, User
+from models import CreatedVia, User, UserStatus
 
 from ..base import StaffModelView
 from .customers import customer_ajax_loader
@@ -46,6 +50,22 @@ class UserView(StaffModelView):
             new_user_defaults(model, created_via=CreatedVia.STAFF)
         check_user(model)
         super().on_model_change(form, model, is_created)
+        if is_created and model.status == UserStatus.INVITED:
+            invite(model, actor=current_actor())
+
+    @action(
+        "invite",
+        _l("Send invitation again"),
+        _l("Email the selected users a new link to choose a password?"),
+    )
+    def action_invite(self, ids):
+        self.run_action(
+            ids,
+            invite,
+            done_message=lambda n: ngettext(
+                "%(num)d invitation sent.", "%(num)d invitations sent.", n
+            ),
+        )
 
 
 class RoleView(StaffModelView):

@@ -1,0 +1,43 @@
+"""Browser: staff add a user; the invitation, read in the back office's outbox, leads to a
+logged-in session."""
+
+from sqlalchemy import select
+
+from models import User, UserStatus, db
+from tests import factories
+
+from .conftest import log_in
+
+
+def test_invitation_from_the_outbox_to_a_logged_in_session(app, page, world):
+    log_in(page, world.staff_email, factories.PASSWORD)
+    page.wait_for_url("**/admin/")
+
+    # Staff create a customer user in the back office.
+    page.goto("/admin/users/new/")
+    page.locator("#name").fill("Wera Welcome")
+    page.locator("#email").fill("wera@example.com")
+    page.locator("#s2id_customer").click()
+    page.keyboard.type("Customer A")
+    page.locator(".select2-result-label", has_text="Customer A").click()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/admin/users/")
+
+    # The invitation waits in the outbox; staff open it and follow its link.
+    page.goto("/admin/outbox/")
+    page.get_by_title("View Record").first.click()
+    assert page.get_by_text("You are invited to Kundportal").first.is_visible()
+    link = page.locator("#email-text a").first
+    href = link.get_attribute("href")
+    assert "/password/set/" in href
+    page.goto(href)
+
+    page.get_by_label("New password", exact=True).fill("welcome-to-the-portal")
+    page.get_by_label("Repeat the new password").fill("welcome-to-the-portal")
+    page.get_by_role("button", name="Save password").click()
+    page.wait_for_url("**/portal/")
+    assert page.get_by_text("Your password is saved and you are logged in.").is_visible()
+    assert page.get_by_text("Wera Welcome").first.is_visible()
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email="wera@example.com"))
+        assert user.status == UserStatus.ACTIVE

@@ -1,0 +1,244 @@
+"""The outbox: queued in the caller's transaction, delivered over real SMTP, never lost."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from adminapp.errors import TransitionRefused
+from adminapp.services.accounts import invite
+from adminapp.services.audit import Actor
+from adminapp.services.outbox import REDACTED, deliver_due, queue_email, retry
+from models import OutboxMessage, OutboxStatus, User, UserStatus, db, utcnow
+
+from . import factories
+from .conftest import csrf_token_from, deliver
+
+
+def _invited_user(app, email="new.user@example.com"):
+    with app.app_context():
+        customer = factories.customer(name="Mail AB")
+        user = factories.user(
+            customer=customer,
+            email=email,
+            name="New User",
+            password=None,
+            status=UserStatus.INVITED,
+        )
+        db.session.commit()
+        return user.id
+
+
+def _queue(n, *, to="bulk@example.com"):
+    for i in range(n):
+        queue_email(
+            to=to,
+            template="password_changed",
+            subject=f"Message {i}",
+            context={"user": User(name=f"U{i}", email=to), "forgot_link": "x", "support_email": ""},
+        )
+
+
+def _statuses(app):
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {status.value: n for status, n in rows}
+
+
+def test_committed_change_delivers_exactly_one_message(app, client, mail_server):
+    user_id = _invited_user(app)
+    with app.app_context():
+        invite(db.session.get(User, user_id), actor=Actor.for_system("test"))
+        db.session.commit()
+    assert deliver(app) == {"sent": 1, "retry": 0, "failed": 0}
+    assert deliver(app) == {"sent": 0, "retry": 0, "failed": 0}  # nothing twice
+
+    (received,) = mail_server.received
+    assert received.rcpt_tos == ["new.user@example.com"]
+    assert received.subject == "You are invited to Kundportal"
+    assert "Mail AB" in received.text
+    link = re.search(r"http://portal\.test/password/set/(\S+)", received.text)
+    assert link, received.text
+    assert link.group(0) in received.html
+    # The link works: it opens the form to choose a password.
+    page = client.get(link.group(0).replace("http://portal.test", ""))
+    assert page.status_code == 200
+    assert "Choose a password" in page.get_data(as_text=True)
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.status == OutboxStatus.SENT and message.sent_at is not None
+        assert message.attempts == 1
+
+
+def test_rolled_back_change_delivers_nothing(app, mail_server):
+    user_id = _invited_user(app)
+    with app.app_context():
+        invite(db.session.get(User, user_id), actor=Actor.for_system("test"))
+        db.session.rollback()
+    assert deliver(app)["sent"] == 0
+    assert mail_server.received == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_smtp_outage_loses_nothing(app, mail_server):
+    with app.app_context():
+        _queue(100)
+        db.session.commit()
+    mail_server.stop()
+    counts = deliver(app)
+    assert counts == {"sent": 0, "retry": 100, "failed": 0}
+    with app.app_context():
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert {m.status for m in messages} == {OutboxStatus.QUEUED}
+        assert all(
+            "Connection refused" in m.last_error or "Errno" in m.last_error for m in messages
+        ), messages[0].last_error
+        assert all(m.next_attempt_at > utcnow() for m in messages)  # backing off
+    assert deliver(app)["sent"] == 0  # not due yet
+
+    mail_server.start()
+    later = utcnow() + timedelta(hours=2)
+    assert deliver(app, now=later) == {"sent": 100, "retry": 0, "failed": 0}
+    assert deliver(app, now=later)["sent"] == 0
+    subjects = sorted(r.subject for r in mail_server.received)
+    assert subjects == sorted(f"Message {i}" for i in range(100))  # each exactly once
+    assert _statuses(app) == {"sent": 100}
+
+
+def test_retries_grow_then_the_message_fails_with_its_error(app, mail_server):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=3, OUTBOX_RETRY_BASE_SECONDS=60)
+    with app.app_context():
+        _queue(1)
+        db.session.commit()
+    mail_server.stop()
+    now = utcnow()
+    delays = []
+    for _ in range(3):
+        deliver(app, now=now)
+        with app.app_context():
+            message = db.session.scalar(select(OutboxMessage))
+            delays.append(message.next_attempt_at - now)
+            now = message.next_attempt_at
+    assert delays[0] == timedelta(seconds=60)
+    assert delays[1] == timedelta(seconds=120)
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.status == OutboxStatus.FAILED
+        assert message.attempts == 3
+        assert message.last_error
+
+
+def test_staff_retry_a_failed_message(app, client, world, login_as, mail_server):
+    with app.app_context():
+        _queue(1)
+        message = db.session.scalar(select(OutboxMessage))
+        message.status = OutboxStatus.FAILED
+        message.attempts = 8
+        message.last_error = "SMTPDataError: 554 rejected"
+        db.session.commit()
+        message_id = message.id
+    login_as(world.staff_email)
+    listing = client.get("/admin/outbox/?flt0_0=failed").get_data(as_text=True)
+    assert "SMTPDataError: 554 rejected" in listing
+    token = csrf_token_from(listing)
+    response = client.post(
+        "/admin/outbox/action/",
+        data={"csrf_token": token, "action": "retry", "rowid": [str(message_id)]},
+    )
+    assert response.status_code == 302
+    assert deliver(app)["sent"] == 1
+    assert len(mail_server.received) == 1
+
+
+def test_only_failed_messages_can_be_retried(app):
+    with app.app_context():
+        _queue(1)
+        message = db.session.scalar(select(OutboxMessage))
+        with pytest.raises(TransitionRefused):
+            retry(message, actor=Actor.for_system("test"))
+
+
+def test_staff_read_the_rendered_message_and_follow_its_link(app, client, world, login_as):
+    """Without any mail server, the back office is the mail viewer."""
+    user_id = _invited_user(app)
+    with app.app_context():
+        invite(db.session.get(User, user_id), actor=Actor.for_system("test"))
+        db.session.commit()
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    assert deliver(app)["sent"] == 0  # no MAIL_SERVER: it stays in the outbox
+    login_as(world.staff_email)
+    page = client.get(f"/admin/outbox/details/?id={message_id}").get_data(as_text=True)
+    assert "You are invited to Kundportal" in page
+    assert "new.user@example.com" in page
+    assert "<iframe sandbox" in page
+    link = re.search(r'<a href="(http://portal\.test/password/set/[^"]+)"', page)
+    assert link, page
+
+
+def test_sent_links_are_removed_from_the_stored_copy_when_configured(app, mail_server):
+    app.config["OUTBOX_REDACT_SENT"] = True
+    user_id = _invited_user(app)
+    with app.app_context():
+        invite(db.session.get(User, user_id), actor=Actor.for_system("test"))
+        db.session.commit()
+    deliver(app)
+    (received,) = mail_server.received
+    token = re.search(r"/password/set/(\S+)", received.text).group(1)
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+        assert token not in message.body_text and token not in message.body_html
+        assert REDACTED in message.body_text
+        assert message.secrets == []
+
+
+def test_cli_send_reports_what_it_did(app, runner, mail_server):
+    with app.app_context():
+        _queue(3)
+        db.session.commit()
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 3" in result.output
+    assert len(mail_server.received) == 3
+
+
+def test_cli_send_without_mail_server_explains(app, runner):
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code != 0
+    assert "MAIL_SERVER is not set" in result.output
+
+
+def test_two_workers_never_send_one_message_twice(app, mail_server):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("Concurrent workers need PostgreSQL (SQLite runs a single worker)")
+        _queue(500)
+        db.session.commit()
+
+    results, errors = [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                results.append(deliver_due(limit=1000))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    assert sum(r["sent"] for r in results) == 500
+    assert all(r["sent"] > 0 for r in results), results  # both really worked
+    ids = [r.message_id for r in mail_server.received]
+    assert len(ids) == 500 and len(set(ids)) == 500
+    assert sorted(r.subject for r in mail_server.received) == sorted(
+        f"Message {i}" for i in range(500)
+    )
+    assert _statuses(app) == {"sent": 500}

@@ -1,0 +1,96 @@
+"""Password pages: set a first password from an invitation, forgot password, reset password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from adminapp.errors import InvalidInput
+from adminapp.extensions import limiter
+from adminapp.services import accounts
+from adminapp.services.audit import Actor
+from adminapp.services.tokens import TokenInvalid
+from models import TokenPurpose, db
+
+from .auth import home_for
+from .forms import ForgotPasswordForm, NewPasswordForm
+
+bp = Blueprint("password", __name__, url_prefix="/password")
+
+
+def _token_page_limit() -> str:
+    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
+
+
+def _forgot_limit() -> str:
+    return current_app.config.get("FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 30 per hour")
+
+
+@bp.after_request
+def _no_referrer(response):
+    # The token is in the URL: never hand it to another site as a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_page(token: str, purpose: TokenPurpose, template: str):
+    try:
+        user = accounts.user_for_password_link(token, purpose)
+    except TokenInvalid as exc:
+        return render_template(
+            "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose=purpose.value
+        ), 410 if exc.reason != "unknown" else 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.set_password_with_link(token, purpose, form.password.data)
+        except InvalidInput as exc:
+            form.password.errors.append(str(exc))
+        except TokenInvalid as exc:  # used up by a simultaneous request
+            db.session.rollback()
+            return render_template(
+                "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose=purpose.value
+            ), 410
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            accounts.record_login(user, actor=Actor(user=user))
+            db.session.commit()
+            flash(_("Your password is saved and you are logged in."), "success")
+            return redirect(home_for(user))
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/set/<token>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def set_password(token: str):
+    return _link_page(token, TokenPurpose.SET_PASSWORD, "auth/set_password.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def reset_password(token: str):
+    return _link_page(token, TokenPurpose.RESET_PASSWORD, "auth/reset_password.html")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_forgot_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, actor=Actor.for_system("anonymous"))
+        db.session.commit()
+        # The same answer whether or not the email has an account.
+        return redirect(url_for("password.forgot_password_sent"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/forgot/sent")
+def forgot_password_sent():
+    return render_template("auth/forgot_password_sent.html")
