@@ -7,16 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .base import Base, TimestampMixin, UTCDateTime, str_enum
 from .catalog import MONEY
+from .user import User
 
 if TYPE_CHECKING:
     from .catalog import Offering
     from .customer import CareUnit, Customer
-    from .user import User
 
 
 class OrderStatus(enum.StrEnum):
@@ -119,3 +119,14 @@ class OrderCareUnit(Base):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hsa_id})"
+
+
+# How many orders a user placed: a correlated subquery, loaded only where a list asks for it
+# (`undefer(User.order_count)`), so the orderers list counts in its own query.
+User.order_count = column_property(
+    select(func.count(Order.id))
+    .where(Order.orderer_id == User.id)
+    .correlate_except(Order)
+    .scalar_subquery(),
+    deferred=True,
+)

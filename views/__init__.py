@@ -30,7 +30,10 @@ from models import (
 from . import errors
 from .base import StaffIndexView
 from .customer import PortalIndexView
-from .public import auth, health, password
+from .customer.orderers import OrdererView
+from .customer.orders import CustomerOrderView
+from .customer.users import CustomerUserView
+from .public import auth, health, password, register
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView
@@ -71,7 +74,7 @@ def init_staff_admin(app: Flask) -> Admin:
 
 
 def init_portal_admin(app: Flask) -> Admin:
-    return Admin(
+    portal = Admin(
         app,
         name=_l("Kundportal"),
         url="/portal",
@@ -79,12 +82,29 @@ def init_portal_admin(app: Flask) -> Admin:
         index_view=PortalIndexView(name=_l("Home"), url="/portal", endpoint="portal"),
         theme=_theme(),
     )
+    portal.add_view(
+        OrdererView(
+            User, db, name=_l("Orderers"), endpoint="portal_orderers", url="/portal/orderers"
+        )
+    )
+    portal.add_view(
+        CustomerUserView(
+            User, db, name=_l("Users and roles"), endpoint="portal_users", url="/portal/users"
+        )
+    )
+    portal.add_view(
+        CustomerOrderView(
+            Order, db, name=_l("Orders"), endpoint="portal_orders", url="/portal/orders"
+        )
+    )
+    return portal
 
 
 def init_views(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(password.bp)
+    app.register_blueprint(register.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime

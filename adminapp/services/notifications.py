@@ -67,3 +67,50 @@ def password_changed(user: User) -> None:
             "support_email": current_app.config.get("SUPPORT_EMAIL", ""),
         },
     )
+
+
+def confirm_email(user: User, token: str) -> None:
+    """Self-registration: proves the address belongs to the person registering."""
+    queue_email(
+        to=user.email,
+        template="confirm_email",
+        subject=_l("Confirm your email address for Kundportal"),
+        locale=user.locale,
+        secrets=(token,),
+        context={
+            "user": user,
+            "customer_name": user.customer.name,
+            "link": portal_url("register.confirm", token=token),
+            "valid_days": _days(TokenPurpose.CONFIRM_EMAIL),
+        },
+    )
+
+
+def orderer_awaits_approval(admin: User, orderer: User) -> None:
+    """Tells a customer admin that someone registered as orderer of their customer."""
+    queue_email(
+        to=admin.email,
+        template="orderer_awaits_approval",
+        subject=_l("New orderer to approve: %(name)s", name=orderer.name),
+        locale=admin.locale,
+        context={
+            "admin": admin,
+            "orderer": orderer,
+            "customer_name": orderer.customer.name,
+            "link": portal_url("portal_orderers.index_view"),
+        },
+    )
+
+
+def orderer_approved(orderer: User) -> None:
+    queue_email(
+        to=orderer.email,
+        template="orderer_approved",
+        subject=_l("You can now order in Kundportal"),
+        locale=orderer.locale,
+        context={
+            "user": orderer,
+            "customer_name": orderer.customer.name,
+            "link": portal_url("auth.login"),
+        },
+    )

@@ -1,15 +1,28 @@
-"""Rules every user record keeps, whoever edits it."""
+"""A customer's users and their roles: rules every user record keeps, whoever edits it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import CreatedVia, Customer, User, UserStatus, db, utcnow
+from models import (
+    CreatedVia,
+    Customer,
+    Role,
+    RoleName,
+    User,
+    UserStatus,
+    db,
+    user_role,
+    utcnow,
+)
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotAllowed
 from ..validation import normalise_phone
-from .accounts import normalise_email
+from .accounts import invite, normalise_email
+from .audit import Actor, changes_of, record, snapshot_of
 
 
 def check_user(user: User) -> None:
@@ -50,3 +63,103 @@ def new_user_defaults(user: User, *, created_via: CreatedVia) -> None:
         user.status = UserStatus.INVITED
     if user.approved_at is None:
         user.approved_at = utcnow()
+
+
+def roles_named(names: Iterable[RoleName | str]) -> list[Role]:
+    wanted = {RoleName(n) for n in names}
+    return list(db.session.scalars(select(Role).where(Role.name.in_(wanted)).order_by(Role.id)))
+
+
+def admin_count(customer_id: int, *, excluding: int | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(User)
+        .join(user_role, user_role.c.user_id == User.id)
+        .join(Role, Role.id == user_role.c.role_id)
+        .where(User.customer_id == customer_id, Role.name == RoleName.ADMIN)
+    )
+    if excluding is not None:
+        query = query.where(User.id != excluding)
+    return db.session.scalar(query)
+
+
+def _keep_an_admin(user: User) -> None:
+    if user.customer_id and admin_count(user.customer_id, excluding=user.id) == 0:
+        raise NotAllowed(
+            _("%(customer)s must keep at least one administrator.", customer=user.customer.name)
+        )
+
+
+def add_user(
+    customer: Customer,
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    roles: Iterable[RoleName | str] = (),
+    actor: Actor,
+    created_via: CreatedVia = CreatedVia.CUSTOMER_ADMIN,
+) -> User:
+    """A new user of `customer` with `roles`, invited by email to choose a password."""
+    user = User(
+        customer=customer,
+        is_staff=False,
+        name=name,
+        email=email,
+        phone=phone,
+        roles=roles_named(roles),
+        status=UserStatus.INVITED,
+    )
+    new_user_defaults(user, created_via=created_via)
+    check_user(user)
+    db.session.add(user)
+    record("create", actor=actor, obj=user, changes=changes_of(user))
+    invite(user, actor=actor)
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    actor: Actor,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    roles: Iterable[RoleName | str] | None = None,
+) -> None:
+    """Change contact details and roles; the customer keeps at least one admin."""
+    # No flush until the changes are recorded: a lazy load would flush them out of the history.
+    with db.session.no_autoflush:
+        if name is not None:
+            user.name = name
+        if email is not None and normalise_email(email) != user.email:
+            if user.shares_email:
+                raise InvalidInput(
+                    _(
+                        "This orderer shares your own login, so its email stays yours. Delete it "
+                        "and add an orderer with the new email instead."
+                    ),
+                    field="email",
+                )
+            user.email = email
+        if phone is not None:
+            user.phone = phone
+        if roles is not None:
+            new_roles = roles_named(roles)
+            if RoleName.ADMIN not in {r.name for r in new_roles} and user.is_customer_admin:
+                _keep_an_admin(user)
+            user.roles = new_roles
+        check_user(user)
+        changes = changes_of(user)
+        if changes:
+            record("update", actor=actor, obj=user, changes=changes)
+
+
+def delete_user(user: User, *, actor: Actor) -> None:
+    """Remove `user`: gone from lists and logins; their orders stay, naming who placed them."""
+    if actor.user is not None and actor.user.id == user.id:
+        raise NotAllowed(_("You cannot delete your own account."))
+    if user.is_customer_admin:
+        _keep_an_admin(user)
+    record("delete", actor=actor, obj=user, changes=snapshot_of(user))
+    db.session.delete(user)

@@ -2,14 +2,7 @@
 
 from flask_admin import expose
 
-from ..base import AccessMixin, SecureIndexView
-
-
-class CustomerAccess(AccessMixin):
-    """Customer users only; staff have the back office (or log in as a customer user)."""
-
-    def allowed(self, user) -> bool:
-        return not user.is_staff and user.customer_id is not None
+from ..base import CustomerAccess, SecureIndexView
 
 
 class PortalIndexView(CustomerAccess, SecureIndexView):

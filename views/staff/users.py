@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from adminapp.auth import current_actor
 from adminapp.services.accounts import invite
+from adminapp.services.orderers import approve_orderer
 from adminapp.services.users import check_user, new_user_defaults
 from models import CreatedVia, User, UserStatus
 
@@ -52,6 +53,16 @@ class UserView(StaffModelView):
         super().on_model_change(form, model, is_created)
         if is_created and model.status == UserStatus.INVITED:
             invite(model, actor=current_actor())
+
+    @action("approve", _l("Approve orderer"), _l("Approve the selected orderers?"))
+    def action_approve(self, ids):
+        self.run_action(
+            ids,
+            approve_orderer,
+            done_message=lambda n: ngettext(
+                "%(num)d orderer approved.", "%(num)d orderers approved.", n
+            ),
+        )
 
     @action(
         "invite",

@@ -1,0 +1,77 @@
+"""Browser: the seed's orderer journeys, end to end."""
+
+import re
+
+from sqlalchemy import select
+
+from models import OutboxMessage, User, UserStatus, db
+from tests import factories
+
+from .conftest import log_in
+
+
+def _link_in_latest_email(app, to: str, pattern: str) -> str:
+    with app.app_context():
+        body = db.session.scalar(
+            select(OutboxMessage.body_text)
+            .filter_by(recipient=to)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+    return re.search(pattern, body).group(0)
+
+
+def _log_out(page):
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+
+
+def test_admin_adds_an_orderer_who_follows_the_invitation(app, page, world, live_server):
+    log_in(page, world.a.admin_email, factories.PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.get_by_role("link", name="Orderers").first.click()
+    page.get_by_role("link", name="Add orderer").click()
+    page.locator("#name").fill("Ola Orderer")
+    page.locator("#email").fill("ola@example.com")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r".*/portal/orderers/(\?.*)?$"))
+    assert page.get_by_role("cell", name="Ola Orderer", exact=True).is_visible()
+    _log_out(page)
+
+    link = _link_in_latest_email(app, "ola@example.com", r"http://\S+/password/set/\S+")
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("ola-orders-things")
+    page.get_by_label("Repeat the new password").fill("ola-orders-things")
+    page.get_by_role("button", name="Save password").click()
+    page.wait_for_url("**/portal/")
+    assert page.get_by_text("You are signed in for Customer A.").is_visible()
+
+
+def test_self_registered_orderer_is_approved_by_the_admin(app, page, world):
+    page.goto("/login")
+    page.get_by_role("link", name="New orderer? Register here").click()
+    page.get_by_label("Organisation name or organisation number").fill("Customer A")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Choose Customer A").click()
+    page.get_by_label("Your name").fill("Siri Self")
+    page.get_by_label("Email").fill("siri@example.com")
+    page.get_by_label("Mobile phone").fill("0701234567")
+    page.get_by_label("Password", exact=True).fill("siri-registers-herself")
+    page.get_by_label("Repeat the password").fill("siri-registers-herself")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url("**/register/sent")
+
+    page.goto(_link_in_latest_email(app, "siri@example.com", r"http://\S+/register/confirm/\S+"))
+    page.get_by_role("button", name="Confirm my email address").click()
+    assert page.get_by_role("heading", name="Email address confirmed").is_visible()
+
+    log_in(page, world.a.admin_email, factories.PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.goto(_link_in_latest_email(app, world.a.admin_email, r"http://\S+/portal/orderers/"))
+    row = page.locator("table.model-list tr", has_text="Siri Self")
+    assert row.get_by_text("awaiting your approval").is_visible()
+    row.get_by_role("button", name="Approve Siri Self").click()
+    assert page.get_by_text("Siri Self is approved.").is_visible()
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email="siri@example.com"))
+        assert user.status == UserStatus.ACTIVE

@@ -1,0 +1,58 @@
+"""Forms of the customer portal."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, TelField
+from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models import RoleName
+
+ROLE_LABELS = {
+    RoleName.ADMIN: _l("Administrator – manages users and roles"),
+    RoleName.ORDERER: _l("Orderer – places orders"),
+    RoleName.ATTESTANT: _l("Attestant – attests orders"),
+}
+
+
+class RoleCheckboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    phone = TelField(_l("Mobile phone"), description=_l("For SMS codes, e.g. +46 70 123 45 67"))
+    role_names = RoleCheckboxes(
+        _l("Roles"), choices=[(name.value, label) for name, label in ROLE_LABELS.items()]
+    )
+
+
+class OrdererCreateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "The orderer gets an email to choose a password. You may use your own email for "
+            "an orderer you reach with “Switch to”."
+        ),
+    )
+
+
+class OrdererEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    phone = TelField(_l("Mobile phone"))
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,150 @@
+"""Portal: the customer admin's orderers («Bestillere»), as the Norwegian seed describes them.
+
+Per orderer: the number of orders (a link to exactly those), approved or not, edit (contact
+information, a new password, approve), delete, and switch to.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import undefer
+
+from adminapp.auth import current_actor
+from adminapp.services.orderers import approve_orderer, create_orderer, set_orderer_password
+from adminapp.services.users import delete_user, update_user
+from models import Role, RoleName, User, UserStatus
+
+from ..base import TenantModelView
+from .forms import NewPasswordForm, OrdererCreateForm, OrdererEditForm
+
+
+def _orders_link(view, context, model, name):
+    # flt0_0: the first filter of the orders list, "Orderer (id) equals".
+    url = url_for("portal_orders.index_view", flt0_0=model.id)
+    label = ngettext("%(num)d order", "%(num)d orders", model.order_count)
+    return Markup('<a href="{}">{}</a>').format(url, label)
+
+
+def _approved(view, context, model, name):
+    if model.status == UserStatus.UNCONFIRMED:
+        return _("No – email not confirmed yet")
+    return _("Yes") if model.is_approved else _("No – awaiting your approval")
+
+
+def _name(view, context, model, name):
+    if model.shares_email:
+        return Markup("{} <small class='text-muted'>({})</small>").format(
+            model.name, _("uses your login")
+        )
+    return model.name
+
+
+class OrdererView(TenantModelView):
+    required_roles = frozenset({RoleName.ADMIN})
+    can_create = True
+    can_edit = True
+    can_delete = True
+    list_template = "portal/orderers_list.html"
+    column_list = ("name", "email", "order_count", "approved_at", "status")
+    column_labels = {"order_count": _l("Orders"), "approved_at": _l("Approved")}
+    column_formatters = {"order_count": _orders_link, "approved_at": _approved, "name": _name}
+    column_searchable_list = ("name", "email")
+    column_sortable_list = ("name", "email")
+    column_default_sort = ("name", False)
+    column_details_list = ("name", "email", "phone", "status", "approved_at", "created_at")
+    column_export_list = ("name", "email", "phone", "order_count", "status", "approved_at")
+    column_formatters_export = {"order_count": lambda v, c, m, n: m.order_count}
+    list_loader_options = (undefer(User.order_count),)
+
+    def get_column_names(self, only_columns, excluded_columns):
+        # order_count is a column_property Flask-Admin does not list by itself.
+        return [(c, self.column_labels.get(c, c)) for c in only_columns]
+
+    def scope(self, query):
+        return super().scope(query).filter(User.roles.any(Role.name == RoleName.ORDERER))
+
+    def get_create_form(self):
+        return OrdererCreateForm
+
+    def get_edit_form(self):
+        return OrdererEditForm
+
+    def scaffold_form(self):
+        return OrdererEditForm
+
+    def create_model(self, form):
+        return self.call_service(
+            form,
+            lambda: create_orderer(
+                current_user.customer,
+                name=form.name.data,
+                email=form.email.data,
+                actor=current_actor(),
+            ),
+        )
+
+    def update_model(self, form, model):
+        return self.call_service(
+            form,
+            lambda: update_user(
+                model,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                actor=current_actor(),
+            ),
+        )
+
+    def delete_model(self, model):
+        return self.call_service(None, lambda: delete_user(model, actor=current_actor()))
+
+    @action("approve", _l("Approve"), _l("Approve the selected orderers?"))
+    def action_approve(self, ids):
+        self.run_action(
+            ids,
+            approve_orderer,
+            done_message=lambda n: ngettext(
+                "%(num)d orderer approved.", "%(num)d orderers approved.", n
+            ),
+        )
+
+    @expose("/approve/", methods=("POST",))
+    def approve_view(self):
+        """The row button: approve one orderer (a POST with CSRF, checked again here)."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        orderer = self.get_one(request.form.get("id"))
+        if orderer is None:
+            flash(_("No such orderer."), "error")
+            return redirect(return_url)
+        if self.call_service(None, lambda: approve_orderer(orderer, actor=current_actor())):
+            flash(_("%(name)s is approved.", name=orderer.name), "success")
+        return redirect(return_url)
+
+    @expose("/password/", methods=("GET", "POST"))
+    def password_view(self):
+        """Set a new password for an orderer (the seed's «sette nytt passord»)."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        orderer = self.get_one(request.args.get("id"))
+        if orderer is None:
+            flash(_("No such orderer."), "error")
+            return redirect(return_url)
+        form = NewPasswordForm()
+        if form.validate_on_submit():
+            done = self.call_service(
+                form,
+                lambda: set_orderer_password(orderer, form.password.data, actor=current_actor()),
+            )
+            if done:
+                flash(_("The new password of %(name)s is saved.", name=orderer.name), "success")
+                return redirect(return_url)
+        return self.render(
+            "portal/orderer_password.html", form=form, orderer=orderer, return_url=return_url
+        )

@@ -1,0 +1,80 @@
+"""Portal: the customer admin's users and their roles."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from adminapp.auth import current_actor
+from adminapp.services.users import add_user, delete_user, update_user
+from models import RoleName, User
+
+from ..base import TenantModelView
+from .forms import UserForm
+
+
+def _roles(view, context, model, name):
+    return ", ".join(role.name.value for role in model.roles)
+
+
+class CustomerUserView(TenantModelView):
+    required_roles = frozenset({RoleName.ADMIN})
+    can_create = True
+    can_edit = True
+    can_delete = True
+    column_list = ("name", "email", "phone", "roles", "status")
+    column_labels = {"phone": _l("Mobile phone")}
+    column_formatters = {"roles": _roles}
+    column_searchable_list = ("name", "email")
+    column_filters = ("status",)
+    column_sortable_list = ("name", "email")
+    column_default_sort = ("name", False)
+    column_details_list = (
+        "name",
+        "email",
+        "phone",
+        "roles",
+        "status",
+        "approved_at",
+        "last_login_at",
+        "created_at",
+    )
+    column_export_list = ("name", "email", "phone", "roles", "status")
+    list_loader_options = (selectinload(User.roles),)
+
+    def scaffold_form(self):
+        return UserForm
+
+    def on_form_prefill(self, form, id):
+        model = self.get_one(id)
+        form.role_names.data = [role.name.value for role in model.roles]
+
+    def create_model(self, form):
+        return self.call_service(
+            form,
+            lambda: add_user(
+                current_user.customer,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                roles=form.role_names.data,
+                actor=current_actor(),
+            ),
+        )
+
+    def update_model(self, form, model):
+        return self.call_service(
+            form,
+            lambda: update_user(
+                model,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                roles=form.role_names.data,
+                actor=current_actor(),
+            ),
+        )
+
+    def delete_model(self, model):
+        return self.call_service(None, lambda: delete_user(model, actor=current_actor()))
