@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask import session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import User, db
 
+from .errors import NotAllowed
 from .extensions import login_manager
 from .services.audit import Actor
 
-# Session key holding the id of the user who switched to (or logged in as) current_user.
+# Session keys of a switch: who really acts, when they last did, and where they came from.
 REAL_USER_KEY = "real_user_id"
+SWITCH_SEEN_KEY = "switch_seen"
+SWITCH_RETURN_KEY = "switch_return"
 
 
 def init_login(app) -> None:
@@ -51,3 +55,19 @@ def current_actor() -> Actor:
     if not current_user.is_authenticated:
         return Actor.for_system("anonymous")
     return Actor(user=current_user._get_current_object(), real_user=real_user())
+
+
+def is_switched() -> bool:
+    return bool(session.get(REAL_USER_KEY))
+
+
+def ensure_not_switched() -> None:
+    """Refuse what nobody may do while acting as someone else: attest, sign an agreement,
+    change the target's password or email, manage users. Every such page calls this."""
+    if is_switched():
+        raise NotAllowed(
+            _(
+                "Not while you act as another user. Switch back to your own account first, "
+                "then log in as yourself."
+            )
+        )

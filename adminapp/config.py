@@ -97,7 +97,11 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": _int(environ, "SESSION_LIFETIME_SECONDS", 8 * 3600),
-        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; the session expires
+        "WTF_CSRF_TIME_LIMIT": None,
+        # A session switched to another user ends after this long without a request.
+        "SWITCH_IDLE_MINUTES": _int(
+            environ, "SWITCH_IDLE_MINUTES", 30
+        ),  # tied to the session instead; the session expires
         # Mail, with Flask-Mail's own names.
         "MAIL_SERVER": environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int(environ, "MAIL_PORT", 25),

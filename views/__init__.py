@@ -33,7 +33,7 @@ from .customer import PortalIndexView
 from .customer.orderers import OrdererView
 from .customer.orders import CustomerOrderView
 from .customer.users import CustomerUserView
-from .public import auth, health, password, register
+from .public import account, auth, health, password, register, switch
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView
@@ -105,6 +105,8 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(password.bp)
     app.register_blueprint(register.bp)
+    app.register_blueprint(switch.bp)
+    app.register_blueprint(account.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime

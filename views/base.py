@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from adminapp.auth import current_actor
+from adminapp.auth import current_actor, is_switched
 from adminapp.errors import DomainError, InvalidInput
 from adminapp.services.audit import changes_of, record, snapshot_of
 from models import RoleName, db
@@ -52,14 +52,26 @@ class StaffAccess(AccessMixin):
 
 
 class CustomerAccess(AccessMixin):
-    """Users of a customer, holding one of `required_roles` (any customer user if empty)."""
+    """Users of a customer, holding one of `required_roles` (any customer user if empty).
+
+    Views with `refuse_while_switched` (managing users) are closed to a switched session.
+    """
 
     required_roles: frozenset[RoleName] = frozenset()
+    refuse_while_switched = False
 
     def allowed(self, user) -> bool:
         if user.is_staff or user.customer_id is None:
             return False
+        if self.refuse_while_switched and is_switched():
+            return False
         return not self.required_roles or bool(self.required_roles & user.role_names)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated and self.refuse_while_switched and is_switched():
+            flash(_("Not while you act as another user: switch back to manage users."), "error")
+            return redirect(url_for("portal.index"))
+        return super().inaccessible_callback(name, **kwargs)
 
 
 class SecureIndexView(AccessMixin, AdminIndexView):

@@ -152,3 +152,14 @@ def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> Us
     else:
         notifications.password_changed(user)
     return user
+
+
+def change_own_password(user: User, current: str, new: str, *, actor: Actor) -> None:
+    """A logged-in user changes their password; the current one must be given."""
+    if actor.is_switched:
+        raise NotAllowed(_("Not while you act as another user."))
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidInput(_("Your current password is not right."), field="current")
+    set_password(user, new, actor=actor)
+    tokens.revoke(user, *PASSWORD_LINKS)
+    notifications.password_changed(user)

@@ -49,6 +49,7 @@ def _name(view, context, model, name):
 
 class OrdererView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
+    refuse_while_switched = True
     can_create = True
     can_edit = True
     can_delete = True

@@ -20,6 +20,7 @@ def _roles(view, context, model, name):
 
 class CustomerUserView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
+    refuse_while_switched = True
     can_create = True
     can_edit = True
     can_delete = True

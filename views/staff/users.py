@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_admin.actions import action
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
@@ -14,6 +16,7 @@ from adminapp.services.users import check_user, new_user_defaults
 from models import CreatedVia, User, UserStatus
 
 from ..base import StaffModelView
+from ..public.switch import start_switch
 from .customers import customer_ajax_loader
 
 
@@ -45,6 +48,7 @@ class UserView(StaffModelView):
     list_loader_options = (selectinload(User.customer), selectinload(User.roles))
     form_columns = ("name", "email", "phone", "is_staff", "customer", "roles", "status", "locale")
     form_ajax_refs = {"customer": customer_ajax_loader()}
+    details_template = "staff/user_details.html"
 
     def on_model_change(self, form, model, is_created):
         if is_created:
@@ -63,6 +67,13 @@ class UserView(StaffModelView):
                 "%(num)d orderer approved.", "%(num)d orderers approved.", n
             ),
         )
+
+    @action("log_in_as", _l("Log in as (support)"))
+    def action_log_in_as(self, ids):
+        if len(ids) != 1:
+            flash(_("Choose exactly one user to log in as."), "error")
+            return None
+        return start_switch(self.get_one(ids[0]))
 
     @action(
         "invite",
