@@ -37,6 +37,7 @@ class Customer(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("country", "org_number", name="uq_customer_country_org_number"),
         Index("ix_customer_status_name", "status", "name"),
+        Index("ix_customer_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +66,11 @@ class CareUnit(TimestampMixin, Base):
     """A unit of the customer that an order connects, identified by its HSA-id."""
 
     __tablename__ = "care_unit"
-    __table_args__ = (UniqueConstraint("customer_id", "hsa_id", name="uq_care_unit_customer_hsa"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "hsa_id", name="uq_care_unit_customer_hsa"),
+        Index("ix_care_unit_hsa_id", "hsa_id"),
+        Index("ix_care_unit_name", "name"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(

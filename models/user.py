@@ -99,6 +99,8 @@ class User(TimestampMixin, Base):
             postgresql_where=text("NOT shares_email"),
         ),
         Index("ix_user_customer_id_name", "customer_id", "name"),
+        Index("ix_user_name", "name"),
+        Index("ix_user_created_at", "created_at"),
         Index("ix_user_status_created_at", "status", "created_at"),
     )
 

@@ -67,3 +67,15 @@ def test_list_runs_no_count_over_the_table(app, client, world, login_as):
     with count_statements(app) as statements:
         client.get("/admin/orders/")
     assert not [s for s in statements if "count(" in s.lower()]
+
+
+def test_streamed_export_gives_its_connection_back(app, client, world, login_as):
+    _add_rows(app, 30)
+    login_as(world.staff_email)
+    with app.app_context():
+        pool = db.engine.pool
+    response = client.get("/admin/orders/export/csv/")
+    rows = response.get_data(as_text=True).strip().splitlines()
+    response.close()
+    assert len(rows) == 1 + 32  # the header, the world's two orders and the 30 added
+    assert pool.checkedout() == 0

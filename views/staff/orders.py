@@ -19,6 +19,7 @@ class OrderView(StaffModelView):
     # Orders are made by orderers in the ordering pages and move through their workflow by
     # actions; the form edits only the note.
     can_create = False
+    row_delete_button = False
     column_list = (
         "id",
         "customer",
