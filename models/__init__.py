@@ -3,6 +3,13 @@
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, db, utcnow
 from .catalog import Offering, RecurringPeriod, Service
+from .challenge import (
+    AuthChallenge,
+    ChallengeMethod,
+    ChallengeStatus,
+    RecoveryCode,
+    SmsMessage,
+)
 from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
 from .order import ORDER_TRANSITIONS, Order, OrderCareUnit, OrderStatus, order_transition_allowed
 from .outbox import OutboxMessage, OutboxStatus
@@ -14,8 +21,11 @@ __all__ = [
     "LOGIN_STATUSES",
     "ORDER_TRANSITIONS",
     "AuditEvent",
+    "AuthChallenge",
     "Base",
     "CareUnit",
+    "ChallengeMethod",
+    "ChallengeStatus",
     "Country",
     "CreatedVia",
     "Customer",
@@ -27,10 +37,12 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "RecoveryCode",
     "RecurringPeriod",
     "Role",
     "RoleName",
     "Service",
+    "SmsMessage",
     "TokenPurpose",
     "UTCDateTime",
     "User",

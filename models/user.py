@@ -123,6 +123,11 @@ class User(TimestampMixin, Base):
     )
     locale: Mapped[str] = mapped_column(String(10), default="en")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Swedish personal number (12 digits), needed to sign or attest with BankID. Shown masked.
+    personal_number: Mapped[str | None] = mapped_column(String(12))
+    # Staff two-factor login (TOTP): the shared secret, and when it was confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the session's user id: raising it logs out every other session of the user.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -55,7 +55,7 @@ def database_url(tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     app = create_app(testing(url))
     with app.app_context():
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="heads")
         db.engine.dispose()
     yield url
     if base_url:

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from models import AuditEvent, Customer, User, db
 
 # Never copied into the trail; a change to them is recorded as "changed".
-SECRET_FIELDS = frozenset({"password_hash", "session_epoch"})
+SECRET_FIELDS = frozenset({"password_hash", "session_epoch", "personal_number", "totp_secret"})
 
 
 @dataclass(frozen=True)
