@@ -139,6 +139,32 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
             or None
             for name in ("SET_PASSWORD", "RESET_PASSWORD", "CONFIRM_EMAIL")
         },
+        # Strong authentication (SMS one-time codes, BankID).
+        "CHALLENGE_LIFETIME_SECONDS": _int(environ, "CHALLENGE_LIFETIME_SECONDS", 300),
+        # console: codes only in the log and the back office's SMS log (development).
+        "SMS_GATEWAY": environ.get("SMS_GATEWAY", "46elks" if production else "console"),
+        "SMS_SENDER": environ.get("SMS_SENDER", "Kundportal"),
+        "SMS_TIMEOUT_SECONDS": _int(environ, "SMS_TIMEOUT_SECONDS", 10),
+        "ELKS_API_URL": environ.get("ELKS_API_URL", "https://api.46elks.com"),
+        "ELKS_API_USERNAME": environ.get("ELKS_API_USERNAME", ""),
+        "ELKS_API_PASSWORD": environ.get("ELKS_API_PASSWORD", ""),
+        "SMS_MAX_WRONG_TRIES": _int(environ, "SMS_MAX_WRONG_TRIES", 5),
+        "SMS_MAX_SENDS_PER_CHALLENGE": _int(environ, "SMS_MAX_SENDS_PER_CHALLENGE", 3),
+        "SMS_RESEND_MIN_SECONDS": _int(environ, "SMS_RESEND_MIN_SECONDS", 30),
+        "SMS_LIMIT_PER_PHONE_PER_HOUR": _int(environ, "SMS_LIMIT_PER_PHONE_PER_HOUR", 10),
+        "SMS_LIMIT_PER_USER_PER_HOUR": _int(environ, "SMS_LIMIT_PER_USER_PER_HOUR", 10),
+        # BankID: by default the local simulator that bin/run starts (development only).
+        "BANKID_API_URL": environ.get("BANKID_API_URL", "https://127.0.0.1:8443/rp/v6.0"),
+        "BANKID_CERT": environ.get("BANKID_CERT", str(instance / "bankid-sim" / "rp-client.pem")),
+        "BANKID_KEY": environ.get("BANKID_KEY", str(instance / "bankid-sim" / "rp-client-key.pem")),
+        "BANKID_CA_CERT": environ.get("BANKID_CA_CERT", str(instance / "bankid-sim" / "ca.pem")),
+        "BANKID_TIMEOUT_SECONDS": _int(environ, "BANKID_TIMEOUT_SECONDS", 10),
+        "BANKID_COLLECT_SECONDS": _int(environ, "BANKID_COLLECT_SECONDS", 2),
+        "BANKID_SIMULATOR_CONTROL_URL": environ.get(
+            "BANKID_SIMULATOR_CONTROL_URL", "" if production else "http://127.0.0.1:8444/sim/"
+        ),
+        # Staff log in with a TOTP code too; required in production.
+        "STAFF_TOTP_REQUIRED": _bool(environ.get("STAFF_TOTP_REQUIRED"), production),
         # Argon2id: the library's defaults (RFC 9106's low-memory profile) unless told.
         "PASSWORD_HASH_TIME_COST": _int(environ, "PASSWORD_HASH_TIME_COST", 3),
         "PASSWORD_HASH_MEMORY_KIB": _int(environ, "PASSWORD_HASH_MEMORY_KIB", 65536),
@@ -160,6 +186,8 @@ def testing(database_url: str, **overrides) -> dict:
         "PASSWORD_HASH_MEMORY_KIB": 8,
         "PASSWORD_HASH_PARALLELISM": 1,
         "MAIL_SERVER": "",
+        "SMS_GATEWAY": "test",
+        "BANKID_COLLECT_SECONDS": 0,
     }
     config.update(overrides)
     return config

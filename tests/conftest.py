@@ -216,3 +216,44 @@ def deliver(app, **kwargs) -> dict:
 
     with app.app_context():
         return deliver_due(**kwargs)
+
+
+@pytest.fixture
+def sms_gateway(app):
+    """The test SMS gateway of the app: what was sent is in `.sent`."""
+    from adminapp.providers.sms import TestSmsGateway
+
+    gateway = TestSmsGateway()
+    app.extensions["kundportal_sms"] = gateway
+    return gateway
+
+
+@pytest.fixture(scope="session")
+def bankid_simulator(tmp_path_factory):
+    """One BankID simulator (mutual TLS on 127.0.0.1) for the test process."""
+    from adminapp.providers.bankid.simulator import BankIDSimulator
+
+    simulator = BankIDSimulator(certs_dir=tmp_path_factory.mktemp("bankid-certs"))
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def bankid(app, bankid_simulator):
+    """The simulator, reset, with the app pointed at it."""
+    bankid_simulator.reset()
+    bankid_simulator.auto_approve = True
+    app.config.update(
+        BANKID_API_URL=bankid_simulator.base_url,
+        BANKID_CERT=str(bankid_simulator.client_cert),
+        BANKID_KEY=str(bankid_simulator.client_key),
+        BANKID_CA_CERT=str(bankid_simulator.ca_cert),
+        BANKID_TIMEOUT_SECONDS=3,
+        BANKID_SIMULATOR_CONTROL_URL=bankid_simulator.control_url,
+    )
+    app.extensions.pop("kundportal_bankid", None)
+    yield bankid_simulator
+    client = app.extensions.pop("kundportal_bankid", None)
+    if client is not None:
+        client.close()

@@ -23,6 +23,7 @@ from models import (
     OutboxMessage,
     Role,
     Service,
+    SmsMessage,
     User,
     db,
 )
@@ -33,12 +34,22 @@ from .customer import PortalIndexView
 from .customer.orderers import OrdererView
 from .customer.orders import CustomerOrderView
 from .customer.users import CustomerUserView
-from .public import account, auth, health, password, register, switch
+from .public import (
+    account,
+    auth,
+    challenge,
+    health,
+    password,
+    register,
+    switch,
+    two_factor,
+)
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView
 from .staff.orders import OrderView
 from .staff.outbox import OutboxView
+from .staff.sms import SmsLogView
 from .staff.users import RoleView, UserView
 
 
@@ -69,6 +80,7 @@ def init_staff_admin(app: Flask) -> Admin:
     )
     admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
     admin.add_view(OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"))
+    admin.add_view(SmsLogView(SmsMessage, db, name=_l("SMS log"), endpoint="sms_log"))
     admin.add_view(AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events"))
     return admin
 
@@ -107,6 +119,8 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(register.bp)
     app.register_blueprint(switch.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(challenge.bp)
+    app.register_blueprint(two_factor.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime

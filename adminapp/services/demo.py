@@ -36,6 +36,16 @@ from .audit import Actor, record
 
 DEMO_PASSWORD = "kundportal-demo"
 
+# Fictitious Swedish personal numbers (valid check digits) for BankID in the demo: the local
+# BankID simulator signs as whoever the portal asks for.
+DEMO_PERSONAL_NUMBERS = {
+    "anna.admin@region.example.com": "198001012346",
+    "asa.attestant@region.example.com": "198502143459",
+    "bo.both@region.example.com": "197703034566",
+    "ingrid.attestant@nord.example.com": "199206215676",
+    "sara.admin@syd.example.com": "196811306783",
+}
+
 
 @dataclass
 class DemoSummary:
@@ -305,6 +315,7 @@ class _Loader:
                     approved_at=None if self_registered else utcnow(),
                     password_hash=self.password_hash,
                     roles=[self.roles[r] for r in roles],
+                    personal_number=DEMO_PERSONAL_NUMBERS.get(email),
                 )
                 self._created(user)
             self.users[email] = user

@@ -20,6 +20,7 @@ from models import (
 )
 
 from ..errors import InvalidInput, NotAllowed
+from ..providers.personal_number import normalise_personal_number
 from ..validation import normalise_phone
 from .accounts import invite, normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
@@ -37,6 +38,13 @@ def check_user(user: User) -> None:
     customer: Customer | None = user.customer
     region = customer.country if customer is not None else "SE"
     user.phone = normalise_phone(user.phone, region=region)
+    if user.personal_number:
+        try:
+            user.personal_number = normalise_personal_number(user.personal_number)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="personal_number") from exc
+    else:
+        user.personal_number = None
     if user.is_staff and customer is not None:
         raise InvalidInput(_("Staff users belong to no customer."), field="customer")
     if not user.is_staff and customer is None:
@@ -99,6 +107,7 @@ def add_user(
     roles: Iterable[RoleName | str] = (),
     actor: Actor,
     created_via: CreatedVia = CreatedVia.CUSTOMER_ADMIN,
+    personal_number: str | None = None,
 ) -> User:
     """A new user of `customer` with `roles`, invited by email to choose a password."""
     user = User(
@@ -109,6 +118,7 @@ def add_user(
         phone=phone,
         roles=roles_named(roles),
         status=UserStatus.INVITED,
+        personal_number=personal_number or None,
     )
     new_user_defaults(user, created_via=created_via)
     check_user(user)
@@ -126,8 +136,12 @@ def update_user(
     email: str | None = None,
     phone: str | None = None,
     roles: Iterable[RoleName | str] | None = None,
+    personal_number: str | None = None,
 ) -> None:
-    """Change contact details and roles; the customer keeps at least one admin."""
+    """Change contact details and roles; the customer keeps at least one admin.
+
+    `personal_number`: None or "" keeps the one on file (forms never show it unmasked).
+    """
     # No flush until the changes are recorded: a lazy load would flush them out of the history.
     with db.session.no_autoflush:
         if name is not None:
@@ -144,6 +158,8 @@ def update_user(
             user.email = email
         if phone is not None:
             user.phone = phone
+        if personal_number:
+            user.personal_number = personal_number
         if roles is not None:
             new_roles = roles_named(roles)
             if RoleName.ADMIN not in {r.name for r in new_roles} and user.is_customer_admin:

@@ -24,6 +24,14 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     phone = TelField(_l("Mobile phone"), description=_l("For SMS codes, e.g. +46 70 123 45 67"))
+    personal_number = StringField(
+        _l("Personal number (for BankID)"),
+        description=_l(
+            "Needed to attest or sign with BankID: YYYYMMDD-NNNN. Stored safely, shown masked; "
+            "leave empty to keep the one on file."
+        ),
+        render_kw={"autocomplete": "off"},
+    )
     role_names = RoleCheckboxes(
         _l("Roles"), choices=[(name.value, label) for name, label in ROLE_LABELS.items()]
     )

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from adminapp.auth import current_actor
+from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.users import add_user, delete_user, update_user
 from models import RoleName, User
 
@@ -18,6 +19,10 @@ def _roles(view, context, model, name):
     return ", ".join(role.name.value for role in model.roles)
 
 
+def _masked(view, context, model, name):
+    return mask_personal_number(model.personal_number) if model.personal_number else ""
+
+
 class CustomerUserView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
     refuse_while_switched = True
@@ -25,8 +30,9 @@ class CustomerUserView(TenantModelView):
     can_edit = True
     can_delete = True
     column_list = ("name", "email", "phone", "roles", "status")
-    column_labels = {"phone": _l("Mobile phone")}
-    column_formatters = {"roles": _roles}
+    column_labels = {"phone": _l("Mobile phone"), "personal_number": _l("Personal number")}
+    column_formatters = {"roles": _roles, "personal_number": _masked}
+    column_formatters_detail = column_formatters
     column_searchable_list = ("name", "email")
     column_filters = ("status",)
     column_sortable_list = ("name", "email")
@@ -35,6 +41,7 @@ class CustomerUserView(TenantModelView):
         "name",
         "email",
         "phone",
+        "personal_number",
         "roles",
         "status",
         "approved_at",
@@ -50,6 +57,7 @@ class CustomerUserView(TenantModelView):
     def on_form_prefill(self, form, id):
         model = self.get_one(id)
         form.role_names.data = [role.name.value for role in model.roles]
+        form.personal_number.data = ""  # never sent back to the browser unmasked
 
     def create_model(self, form):
         return self.call_service(
@@ -60,6 +68,7 @@ class CustomerUserView(TenantModelView):
                 email=form.email.data,
                 phone=form.phone.data,
                 roles=form.role_names.data,
+                personal_number=form.personal_number.data,
                 actor=current_actor(),
             ),
         )
@@ -73,6 +82,7 @@ class CustomerUserView(TenantModelView):
                 email=form.email.data,
                 phone=form.phone.data,
                 roles=form.role_names.data,
+                personal_number=form.personal_number.data,
                 actor=current_actor(),
             ),
         )

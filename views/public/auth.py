@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -24,27 +22,10 @@ from adminapp.services.audit import Actor, record
 from models import db
 
 from .forms import LoginForm, LogoutForm
+from .links import home_for, safe_next
+from .two_factor import MUST_ENROL_KEY, start_second_step
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site, else None (no open redirects)."""
-    if not target:
-        return None
-    target = target.strip()
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
-
-
-def home_for(user) -> str:
-    if user.is_staff:
-        return url_for("admin.index")
-    return url_for("portal.index")
 
 
 @bp.route("/")
@@ -71,10 +52,15 @@ def login():
         if user is None:
             # One message for an unknown email and a wrong password alike.
             error = _("Wrong email or password.")
+        elif user.is_staff and user.totp_enabled_at:
+            db.session.commit()  # a rehashed password, if any
+            return start_second_step(user, next_url)
         else:
             session.clear()  # a fresh session for the new login: nothing carried over
             login_user(user)
             session.permanent = True
+            if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:
+                session[MUST_ENROL_KEY] = True
             record_login(user, actor=Actor(user=user))
             db.session.commit()
             return redirect(next_url or home_for(user))

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField, TelField
+from wtforms import EmailField, PasswordField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -81,3 +81,22 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class PersonalNumberForm(FlaskForm):
+    personal_number = StringField(
+        _l("Personal number"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "off", "placeholder": "YYYYMMDD-NNNN"},
+    )
+    submit_personal_number = SubmitField(_l("Save personal number"))
+
+
+class VerifyIdentityForm(FlaskForm):
+    method = RadioField(
+        _l("Try approving with"),
+        choices=[("bankid", _l("BankID")), ("sms", _l("SMS code to my mobile phone"))],
+        default="bankid",
+        validators=[DataRequired()],
+    )
+    submit_verify = SubmitField(_l("Try it"))

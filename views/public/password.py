@@ -13,8 +13,8 @@ from adminapp.services.audit import Actor
 from adminapp.services.tokens import TokenInvalid
 from models import TokenPurpose, db
 
-from .auth import home_for
 from .forms import ForgotPasswordForm, NewPasswordForm
+from .links import home_for
 
 bp = Blueprint("password", __name__, url_prefix="/password")
 

@@ -33,7 +33,7 @@ from adminapp.errors import NotAllowed
 from adminapp.services import impersonation
 from models import User, db
 
-from .auth import home_for, safe_next
+from .links import home_for, safe_next
 
 bp = Blueprint("switch", __name__)
 

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from adminapp.auth import current_actor
+from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.accounts import invite
 from adminapp.services.orderers import approve_orderer
 from adminapp.services.users import check_user, new_user_defaults
@@ -32,8 +33,18 @@ class UserView(StaffModelView):
         "approved_at",
         "last_login_at",
     )
-    column_details_exclude_list = ("password_hash", "session_epoch")
-    column_export_exclude_list = ("password_hash", "session_epoch")
+    column_details_exclude_list = ("password_hash", "session_epoch", "totp_secret")
+    column_export_exclude_list = (
+        "password_hash",
+        "session_epoch",
+        "totp_secret",
+        "personal_number",
+    )
+    column_formatters = {
+        "personal_number": lambda v, c, m, n: (
+            mask_personal_number(m.personal_number) if m.personal_number else ""
+        ),
+    }
     column_labels = {
         "is_staff": _l("Staff"),
         "approved_at": _l("Approved"),

@@ -1,0 +1,97 @@
+"""Staff two-factor login: TOTP codes (an authenticator app) and single-use recovery codes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import pyotp
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from models import RecoveryCode, User, db, utcnow
+
+from ..errors import InvalidInput, NotAllowed
+from .audit import Actor, record
+
+RECOVERY_CODES = 10
+ISSUER = "Kundportal"
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def _recovery_hash(code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    normalised = code.strip().replace("-", "").replace(" ", "").lower()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    codes = []
+    for _i in range(RECOVERY_CODES):
+        raw = secrets.token_hex(5)
+        code = f"{raw[:5]}-{raw[5:]}"
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code)))
+        codes.append(code)
+    return codes
+
+
+def enable(user: User, secret: str, code: str, *, actor: Actor) -> list[str]:
+    """Turn on two-factor login once a code from the new secret checks out; return the
+    recovery codes (shown once, stored hashed)."""
+    if not user.is_staff:
+        raise NotAllowed(_("Two-factor login is for staff accounts."))
+    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+        raise InvalidInput(_("The code is not right. Check the time on your phone."), field="code")
+    user.totp_secret = secret
+    user.totp_enabled_at = utcnow()
+    codes = _new_recovery_codes(user)
+    record("enable_two_factor", actor=actor, obj=user, changes={"totp_secret": "changed"})
+    return codes
+
+
+def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
+    codes = _new_recovery_codes(user)
+    record("new_recovery_codes", actor=actor, obj=user)
+    return codes
+
+
+def verify(user: User, code: str) -> str | None:
+    """'totp' or 'recovery' if `code` logs `user` in, else None. Recovery codes work once."""
+    code = (code or "").strip()
+    if not user.totp_secret:
+        return None
+    if code.replace(" ", "").isdigit() and pyotp.TOTP(user.totp_secret).verify(
+        code.replace(" ", ""), valid_window=1
+    ):
+        return "totp"
+    row = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        return None
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return "recovery" if used.rowcount == 1 else None

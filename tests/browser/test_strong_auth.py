@@ -1,0 +1,59 @@
+"""Browser: approve with an SMS code read from the SMS log, and with BankID approved in the
+simulator's own page, from My account's try-out."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import SmsMessage, User, db
+from tests import factories
+
+from .conftest import log_in
+
+
+@pytest.fixture
+def attestant(app, world):
+    with app.app_context():
+        user = db.session.get(User, world.a.attestant_id)
+        user.phone = "+46701234567"
+        user.personal_number = "198502143459"
+        db.session.commit()
+    return world.a.attestant_email
+
+
+def test_approve_with_an_sms_code_from_the_sms_log(app, page, attestant, sms_gateway):
+    log_in(page, attestant, factories.PASSWORD)
+    page.goto("/account/")
+    page.get_by_label("SMS code to my mobile phone").check()
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_url("**/challenge/**")
+    with app.app_context():
+        text = db.session.scalar(select(SmsMessage.text).order_by(SmsMessage.id.desc()))
+    code = re.search(r"\b(\d{6})\b", text).group(1)
+    page.get_by_label("Code from the SMS").fill(code)
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url("**/account/")
+    assert page.get_by_text("It works: you approved with an SMS code.").is_visible()
+
+
+def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
+    bankid.auto_approve = False
+    log_in(page, attestant, factories.PASSWORD)
+    page.goto("/account/")
+    page.get_by_label("BankID", exact=True).check()
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_url("**/challenge/**")
+    assert page.locator("#bankid-qr svg").is_visible()
+    first_qr = page.locator("#bankid-qr").inner_html()
+    page.wait_for_timeout(2500)
+    assert page.locator("#bankid-qr").inner_html() != first_qr  # the QR code moves on
+
+    # "On the phone": approve in the simulator's page.
+    phone = page.context.new_page()
+    phone.goto(bankid.control_url)
+    phone.get_by_role("button", name="Approve").first.click()
+    phone.close()
+
+    page.wait_for_url("**/account/", timeout=15_000)
+    assert page.get_by_text("It works: you approved with BankID.").is_visible()

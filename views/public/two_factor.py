@@ -1,0 +1,131 @@
+"""Staff two-factor login: enrolment (QR code, recovery codes) and the second login step."""
+
+from __future__ import annotations
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired
+
+from adminapp.auth import current_actor
+from adminapp.errors import InvalidInput
+from adminapp.extensions import limiter
+from adminapp.services import two_factor
+from adminapp.services.accounts import record_login
+from adminapp.services.audit import Actor
+from models import User, db
+
+from .links import home_for, safe_next
+
+bp = Blueprint("two_factor", __name__)
+
+PENDING_KEY = "two_factor_pending"  # {"user_id", "epoch", "next"} between the two steps
+SECRET_KEY = "two_factor_secret"  # a new secret until its first code checks out
+MUST_ENROL_KEY = "must_enrol_two_factor"
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+def start_second_step(user: User, next_url: str | None):
+    """After the password: remember who, ask for the code."""
+    session.clear()
+    session[PENDING_KEY] = {"user_id": user.id, "epoch": user.session_epoch, "next": next_url}
+    return redirect(url_for("two_factor.verify"))
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def verify():
+    pending = session.get(PENDING_KEY)
+    user = db.session.get(User, pending["user_id"]) if pending else None
+    if user is None or user.session_epoch != pending["epoch"] or not user.is_active:
+        session.pop(PENDING_KEY, None)
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        how = two_factor.verify(user, form.code.data)
+        if how is None:
+            form.code.errors = [*form.code.errors, _("The code is not right.")]
+        else:
+            next_url = safe_next(pending.get("next"))
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            record_login(user, actor=Actor(user=user))
+            if how == "recovery":
+                flash(_("You used a recovery code; it cannot be used again."), "warning")
+            db.session.commit()
+            return redirect(next_url or home_for(user))
+    return render_template("two_factor/verify.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def setup():
+    user = current_user._get_current_object()
+    if not user.is_staff:
+        abort(404)
+    form = CodeForm()
+    if user.totp_enabled_at:
+        if request.method == "POST" and form.validate_on_submit():
+            codes = two_factor.regenerate_recovery_codes(user, actor=current_actor())
+            db.session.commit()
+            return render_template("two_factor/recovery_codes.html", codes=codes)
+        return render_template("two_factor/enabled.html", form=form)
+    secret = session.get(SECRET_KEY) or two_factor.new_secret()
+    session[SECRET_KEY] = secret
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(user, secret, form.code.data, actor=current_actor())
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, str(exc)]
+        else:
+            db.session.commit()
+            session.pop(SECRET_KEY, None)
+            session.pop(MUST_ENROL_KEY, None)
+            return render_template("two_factor/recovery_codes.html", codes=codes)
+    uri = two_factor.provisioning_uri(user, secret)
+    qr = segno.make(uri, error="m").svg_inline(
+        scale=4, title=_("QR code for your authenticator app")
+    )
+    return render_template(
+        "two_factor/setup.html",
+        form=form,
+        qr=qr,
+        secret=secret,
+        required=session.get(MUST_ENROL_KEY, False),
+    )
+
+
+@bp.before_app_request
+def _enrol_first():
+    """Where two-factor login is required, a staff member without it enrols before anything."""
+    if not session.get(MUST_ENROL_KEY):
+        return None
+    if request.endpoint in ("two_factor.setup", "auth.logout", "static") or (
+        request.endpoint or ""
+    ).endswith(".static"):
+        return None
+    return redirect(url_for("two_factor.setup"))
