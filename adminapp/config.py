@@ -116,6 +116,8 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_TIMEOUT_SECONDS": _int(environ, "MAIL_TIMEOUT_SECONDS", 30),
         "SUPPORT_EMAIL": environ.get("SUPPORT_EMAIL", ""),
+        # Where customer service hears of attested and rejected orders (else: every staff user).
+        "STAFF_NOTIFICATION_EMAIL": environ.get("STAFF_NOTIFICATION_EMAIL", ""),
         # The outbox worker: attempts before a message is marked failed, and the retry delays.
         "OUTBOX_MAX_ATTEMPTS": _int(environ, "OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_RETRY_BASE_SECONDS": _int(environ, "OUTBOX_RETRY_BASE_SECONDS", 30),
@@ -133,11 +135,13 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
             "FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 30 per hour"
         ),
         "TOKEN_PAGE_RATE_LIMIT": environ.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute"),
+        # The public customer application form, per IP address.
+        "APPLICATION_RATE_LIMIT": environ.get("APPLICATION_RATE_LIMIT", "5 per hour; 20 per day"),
         # Link lifetimes (seconds); the defaults are 7 days for invitations, 1 hour for resets.
         **{
             f"TOKEN_LIFETIME_{name}_SECONDS": _int(environ, f"TOKEN_LIFETIME_{name}_SECONDS", 0)
             or None
-            for name in ("SET_PASSWORD", "RESET_PASSWORD", "CONFIRM_EMAIL")
+            for name in ("SET_PASSWORD", "RESET_PASSWORD", "CONFIRM_EMAIL", "SIGN_AGREEMENT")
         },
         # Strong authentication (SMS one-time codes, BankID).
         "CHALLENGE_LIFETIME_SECONDS": _int(environ, "CHALLENGE_LIFETIME_SECONDS", 300),

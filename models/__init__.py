@@ -1,8 +1,17 @@
 """Kundportal's data: SQLAlchemy models and their enums, one module per aggregate."""
 
+from .agreement import (
+    APPLICATION_TRANSITIONS,
+    Agreement,
+    AgreementStatus,
+    AgreementText,
+    ApplicationStatus,
+    CustomerApplication,
+    SignatureMethod,
+)
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, db, utcnow
-from .catalog import Offering, RecurringPeriod, Service
+from .catalog import Offering, OfferingTerms, RecurringPeriod, Service
 from .challenge import (
     AuthChallenge,
     ChallengeMethod,
@@ -11,15 +20,28 @@ from .challenge import (
     SmsMessage,
 )
 from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
-from .order import ORDER_TRANSITIONS, Order, OrderCareUnit, OrderStatus, order_transition_allowed
+from .order import (
+    ORDER_TRANSITIONS,
+    DecisionKind,
+    Order,
+    OrderCareUnit,
+    OrderDecision,
+    OrderStatus,
+    order_transition_allowed,
+)
 from .outbox import OutboxMessage, OutboxStatus
 from .token import LinkToken, TokenPurpose
 from .user import LOGIN_STATUSES, CreatedVia, Role, RoleName, User, UserStatus, user_role
 
 __all__ = [
+    "APPLICATION_TRANSITIONS",
     "CUSTOMER_TRANSITIONS",
     "LOGIN_STATUSES",
     "ORDER_TRANSITIONS",
+    "Agreement",
+    "AgreementStatus",
+    "AgreementText",
+    "ApplicationStatus",
     "AuditEvent",
     "AuthChallenge",
     "Base",
@@ -29,11 +51,15 @@ __all__ = [
     "Country",
     "CreatedVia",
     "Customer",
+    "CustomerApplication",
     "CustomerStatus",
+    "DecisionKind",
     "LinkToken",
     "Offering",
+    "OfferingTerms",
     "Order",
     "OrderCareUnit",
+    "OrderDecision",
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
@@ -42,6 +68,7 @@ __all__ = [
     "Role",
     "RoleName",
     "Service",
+    "SignatureMethod",
     "SmsMessage",
     "TokenPurpose",
     "UTCDateTime",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin, str_enum
@@ -52,6 +52,9 @@ class Customer(TimestampMixin, Base):
     status: Mapped[CustomerStatus] = mapped_column(
         str_enum(CustomerStatus), default=CustomerStatus.AWAITING_SIGNATURE
     )
+    # Four eyes: an orderer may not attest their own order (off by default, as the seed
+    # lets one person do both).
+    require_four_eyes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     users: Mapped[list[User]] = relationship(back_populates="customer", passive_deletes=True)
     care_units: Mapped[list[CareUnit]] = relationship(

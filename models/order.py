@@ -86,12 +86,21 @@ class Order(TimestampMixin, Base):
     recurring_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3), default="SEK")
     accepted_terms_version: Mapped[int | None] = mapped_column(Integer)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery: the instructions staff sent for access, and when the order was completed.
+    delivery_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    instructions_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship()
     orderer: Mapped[User | None] = relationship()
     offering: Mapped[Offering] = relationship()
     care_units: Mapped[list[OrderCareUnit]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", passive_deletes=True
+    )
+    decision: Mapped[OrderDecision | None] = relationship(
         back_populates="order", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -123,6 +132,37 @@ class OrderCareUnit(Base):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hsa_id})"
+
+
+class DecisionKind(enum.StrEnum):
+    ATTESTED = "attested"
+    REJECTED = "rejected"
+
+
+class OrderDecision(Base):
+    """The attestation or rejection of an order. At most one per order, ever: the unique
+    order_id makes a second one impossible even if two attestants click at the same moment."""
+
+    __tablename__ = "order_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[DecisionKind] = mapped_column(str_enum(DecisionKind))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    user_name: Mapped[str] = mapped_column(String(200))  # kept if the user is deleted
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(20), default="")  # sms, bankid; empty: rejected
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    order: Mapped[Order] = relationship(back_populates="decision")
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} by {self.user_name}"
 
 
 # How many orders a user placed: a correlated subquery, loaded only where a list asks for it

@@ -119,6 +119,8 @@ def order(
     **kw,
 ) -> Order:
     offering_ = offering_ or offering()
+    kw.setdefault("startup_fee", offering_.startup_fee)
+    kw.setdefault("recurring_fee", offering_.recurring_fee)
     return _flush(
         Order(
             customer=orderer.customer,
@@ -127,11 +129,37 @@ def order(
             orderer_email=orderer.email,
             offering=offering_,
             status=status,
-            startup_fee=offering_.startup_fee,
-            recurring_fee=offering_.recurring_fee,
             care_units=[
                 OrderCareUnit(care_unit=cu, hsa_id=cu.hsa_id, name=cu.name) for cu in care_units
             ],
             **kw,
         )
     )
+
+
+def application(**kw):
+    """A submitted customer application with valid details; `kw` overrides any column."""
+    from models import CustomerApplication
+
+    n = next(_seq)
+    values = {
+        "name": f"Applicant Clinic {n}",
+        "country": Country.SE,
+        "org_number": _se_org_number(n),
+        "address_line": "Storgatan 1",
+        "postal_code": "111 22",
+        "city": "Stockholm",
+        "invoice_reference": f"REF-{n}",
+        "admin_name": "Alma Admin",
+        "admin_email": f"alma{n}@clinic.example.com",
+        "admin_phone": "+46701110001",
+        "signatory_name": "Sigrid Signatory",
+        "signatory_email": f"sigrid{n}@clinic.example.com",
+        "signatory_phone": "+46701110002",
+        "contract_name": "Conny Contact",
+        "contract_email": f"conny{n}@clinic.example.com",
+        "contract_phone": "+46701110003",
+        "applicant_email": f"applicant{n}@clinic.example.com",
+        **kw,
+    }
+    return _flush(CustomerApplication(**values))

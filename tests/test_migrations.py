@@ -20,7 +20,11 @@ def test_every_foreign_key_is_indexed(app):
     with app.app_context():
         inspector = inspect(db.engine)
         for table in Base.metadata.sorted_tables:
-            indexed = {next(iter(ix["column_names"])) for ix in inspector.get_indexes(table.name)}
+            indexed = {
+                next(iter(ix["column_names"])) for ix in inspector.get_indexes(table.name)
+            } | {  # a unique constraint is backed by an index too
+                uq["column_names"][0] for uq in inspector.get_unique_constraints(table.name)
+            }
             pk = inspector.get_pk_constraint(table.name)["constrained_columns"]
             for fk in table.foreign_keys:
                 column = fk.parent.name

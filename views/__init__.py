@@ -15,9 +15,12 @@ from jinja2 import StrictUndefined
 
 from adminapp.i18n import local_datetime, money
 from models import (
+    Agreement,
+    AgreementText,
     AuditEvent,
     CareUnit,
     Customer,
+    CustomerApplication,
     Offering,
     Order,
     OutboxMessage,
@@ -31,22 +34,31 @@ from models import (
 from . import errors
 from .base import StaffIndexView
 from .customer import PortalIndexView
+from .customer.attestation import AttestationView
+from .customer.care_units import CustomerCareUnitView
 from .customer.orderers import OrdererView
+from .customer.ordering import OrderingView
 from .customer.orders import CustomerOrderView
+from .customer.settings import SettingsView
 from .customer.users import CustomerUserView
 from .public import (
     account,
+    apply,
+    attest_link,
     auth,
     challenge,
     health,
     password,
     register,
+    signing,
     switch,
     two_factor,
 )
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView
+from .staff.delivery import DeliveryView
+from .staff.onboarding import AgreementTextView, AgreementView, CustomerApplicationView
 from .staff.orders import OrderView
 from .staff.outbox import OutboxView
 from .staff.sms import SmsLogView
@@ -67,6 +79,29 @@ def init_staff_admin(app: Flask) -> Admin:
         theme=_theme(),
     )
     admin.add_view(CustomerView(Customer, db, name=_l("Customers"), endpoint="customers"))
+    admin.add_view(
+        CustomerApplicationView(
+            CustomerApplication,
+            db,
+            name=_l("Applications"),
+            category=_l("Onboarding"),
+            endpoint="applications",
+        )
+    )
+    admin.add_view(
+        AgreementView(
+            Agreement, db, name=_l("Agreements"), category=_l("Onboarding"), endpoint="agreements"
+        )
+    )
+    admin.add_view(
+        AgreementTextView(
+            AgreementText,
+            db,
+            name=_l("Agreement texts"),
+            category=_l("Onboarding"),
+            endpoint="agreement_texts",
+        )
+    )
     admin.add_view(UserView(User, db, name=_l("Users"), endpoint="users"))
     admin.add_view(RoleView(Role, db, name=_l("Roles"), endpoint="roles"))
     admin.add_view(CareUnitView(CareUnit, db, name=_l("Care units"), endpoint="care_units"))
@@ -79,6 +114,9 @@ def init_staff_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
+    admin.add_view(
+        DeliveryView(Order, db, name=_l("Delivery"), endpoint="delivery", url="/admin/delivery")
+    )
     admin.add_view(OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"))
     admin.add_view(SmsLogView(SmsMessage, db, name=_l("SMS log"), endpoint="sms_log"))
     admin.add_view(AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events"))
@@ -93,6 +131,10 @@ def init_portal_admin(app: Flask) -> Admin:
         endpoint="portal",
         index_view=PortalIndexView(name=_l("Home"), url="/portal", endpoint="portal"),
         theme=_theme(),
+    )
+    portal.add_view(OrderingView(name=_l("Order"), endpoint="ordering", url="/portal/order"))
+    portal.add_view(
+        AttestationView(name=_l("Orders to attest"), endpoint="portal_attest", url="/portal/attest")
     )
     portal.add_view(
         OrdererView(
@@ -109,6 +151,18 @@ def init_portal_admin(app: Flask) -> Admin:
             Order, db, name=_l("Orders"), endpoint="portal_orders", url="/portal/orders"
         )
     )
+    portal.add_view(
+        CustomerCareUnitView(
+            CareUnit,
+            db,
+            name=_l("Care units"),
+            endpoint="portal_care_units",
+            url="/portal/care-units",
+        )
+    )
+    portal.add_view(
+        SettingsView(name=_l("Settings"), endpoint="portal_settings", url="/portal/settings")
+    )
     return portal
 
 
@@ -119,7 +173,10 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(register.bp)
     app.register_blueprint(switch.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(apply.bp)
+    app.register_blueprint(signing.bp)
     app.register_blueprint(challenge.bp)
+    app.register_blueprint(attest_link.bp)
     app.register_blueprint(two_factor.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale

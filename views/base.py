@@ -67,6 +67,7 @@ class CustomerAccess(AccessMixin):
 
     required_roles: frozenset[RoleName] = frozenset()
     refuse_while_switched = False
+    switched_message = _l("Not while you act as another user: switch back to manage users.")
 
     def allowed(self, user) -> bool:
         if user.is_staff or user.customer_id is None:
@@ -77,7 +78,7 @@ class CustomerAccess(AccessMixin):
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated and self.refuse_while_switched and is_switched():
-            flash(_("Not while you act as another user: switch back to manage users."), "error")
+            flash(str(self.switched_message), "error")
             return redirect(url_for("portal.index"))
         return super().inaccessible_callback(name, **kwargs)
 
@@ -196,6 +197,26 @@ class SecureModelView(AccessMixin, ModelView):
             return True
         return super().handle_view_exception(exc)
 
+    def call_service(self, form, service):
+        """Run `service()`, commit, and return its result; on a refusal, roll back, put the
+        message on its form field (or flash it) and return False."""
+        try:
+            result = service()
+            db.session.commit()
+        except InvalidInput as exc:
+            db.session.rollback()
+            field = form[exc.field] if form is not None and exc.field in form else None
+            if field is not None:
+                field.errors = [*field.errors, str(exc)]
+            else:
+                flash(str(exc), "error")
+            return False
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        return result if result is not None else True
+
     # -- actions ------------------------------------------------------------------------------
     def run_action(self, ids, service, *, done_message):
         """Call `service(obj, actor=...)` for each in-scope id; commit once; flash the outcome."""
@@ -235,23 +256,3 @@ class TenantModelView(CustomerAccess, SecureModelView):
 
     def scope(self, query):
         return query.filter(self.model.customer_id == current_user.customer_id)
-
-    def call_service(self, form, service):
-        """Run `service()`, commit, and return its result; on a refusal, roll back, put the
-        message on its form field (or flash it) and return False."""
-        try:
-            result = service()
-            db.session.commit()
-        except InvalidInput as exc:
-            db.session.rollback()
-            field = form[exc.field] if form is not None and exc.field in form else None
-            if field is not None:
-                field.errors = [*field.errors, str(exc)]
-            else:
-                flash(str(exc), "error")
-            return False
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return result if result is not None else True

@@ -19,6 +19,7 @@ from models import (
     Customer,
     CustomerStatus,
     Offering,
+    OfferingTerms,
     Order,
     OrderCareUnit,
     OrderStatus,
@@ -156,6 +157,23 @@ TERMS = (
     "1. The service is delivered as described in the offering.\n"
     "2. The start-up fee is charged once per order; the recurring fee per period.\n"
     "3. The agreement runs until further notice with three months' notice."
+)
+
+DEMO_ORDER_FIELDS = [
+    {"name": "go_live", "label": "Wanted go-live date", "type": "date", "required": True},
+    {
+        "name": "contact_phone",
+        "label": "Technical contact's phone",
+        "type": "text",
+        "required": False,
+    },
+]
+
+DELIVERY_TEMPLATE = (
+    "Hello,\n\nOrder {order_id} ({offering}) for {customer} is being delivered to: "
+    "{care_units}.\nLog in at https://service.example.com with your organisation's "
+    "e-service ID; your units are connected within two working days.\n\n"
+    "Kind regards,\nCustomer service"
 )
 
 CATALOG = [
@@ -351,6 +369,9 @@ class _Loader:
                         terms_text=TERMS,
                         terms_version=1,
                         needs_care_units=needs_care_units,
+                        order_fields=DEMO_ORDER_FIELDS if needs_care_units else [],
+                        delivery_template=DELIVERY_TEMPLATE,
+                        terms_history=[OfferingTerms(version=1, text=TERMS)],
                     )
                     self._created(offering)
                 self.offerings[name] = offering

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from models import TokenPurpose, User
+from models import RoleName, TokenPurpose, User, UserStatus, db
 
 from ..urls import portal_url
 from .outbox import queue_email
@@ -114,3 +115,192 @@ def orderer_approved(orderer: User) -> None:
             "link": portal_url("auth.login"),
         },
     )
+
+
+# -- onboarding ---------------------------------------------------------------------------------
+
+
+def application_received(application) -> None:
+    """The applicant's receipt for a customer application."""
+    queue_email(
+        to=application.applicant_email,
+        template="application_received",
+        subject=_l("We have received the customer application of %(name)s", name=application.name),
+        locale=application.locale,
+        context={
+            "application": application,
+            "support_email": current_app.config.get("SUPPORT_EMAIL", ""),
+        },
+    )
+
+
+def application_rejected(application) -> None:
+    """Tells the administrator contact that the application was rejected, and why."""
+    queue_email(
+        to=application.admin_email,
+        template="application_rejected",
+        subject=_l("The customer application of %(name)s was not approved", name=application.name),
+        locale=application.locale,
+        context={
+            "application": application,
+            "support_email": current_app.config.get("SUPPORT_EMAIL", ""),
+        },
+    )
+
+
+def agreement_to_sign(agreement, token: str) -> None:
+    """The signatory's link to read and sign the customer agreement."""
+    application = agreement.application
+    queue_email(
+        to=agreement.signatory_email,
+        template="agreement_to_sign",
+        subject=_l("Sign the customer agreement of %(name)s", name=agreement.customer.name),
+        locale=application.locale if application else "en",
+        secrets=(token,),
+        context={
+            "agreement": agreement,
+            "customer_name": agreement.customer.name,
+            "link": portal_url("signing.agreement", token=token),
+            "valid_days": _days(TokenPurpose.SIGN_AGREEMENT),
+        },
+    )
+
+
+def agreement_contact(agreement) -> None:
+    """Tells the contract contact that they are the agreement's contact person."""
+    application = agreement.application
+    queue_email(
+        to=application.contract_email,
+        template="agreement_contact",
+        subject=_l(
+            "You are the contact for the customer agreement of %(name)s",
+            name=agreement.customer.name,
+        ),
+        locale=application.locale,
+        context={
+            "agreement": agreement,
+            "application": application,
+            "customer_name": agreement.customer.name,
+        },
+    )
+
+
+def agreement_signed(agreement) -> None:
+    """Tells the administrator and the contract contact that the agreement is signed."""
+    application = agreement.application
+    if application is None:
+        return
+    recipients = {application.admin_email: application.admin_name}
+    recipients.setdefault(application.contract_email, application.contract_name)
+    for email, name in recipients.items():
+        queue_email(
+            to=email,
+            template="agreement_signed",
+            subject=_l(
+                "The customer agreement of %(name)s is signed", name=agreement.customer.name
+            ),
+            locale=application.locale,
+            context={
+                "agreement": agreement,
+                "name": name,
+                "customer_name": agreement.customer.name,
+                "is_admin": email == application.admin_email,
+                "login_link": portal_url("auth.login"),
+            },
+        )
+
+
+# -- ordering and attestation ------------------------------------------------------------------
+
+
+def order_awaits_attestation(order, attestant: User, token: str) -> None:
+    """Tells an attestant that an order of their customer waits for attestation."""
+    queue_email(
+        to=attestant.email,
+        template="order_awaits_attestation",
+        subject=_l("Order %(id)s waits for your attestation", id=order.id),
+        locale=attestant.locale,
+        secrets=(token,),
+        context={
+            "attestant": attestant,
+            "order": order,
+            "offering": str(order.offering),
+            "link": portal_url("attestation.open_link", token=token),
+        },
+    )
+
+
+def _staff_recipients() -> list[tuple[str, str]]:
+    """Customer service: STAFF_NOTIFICATION_EMAIL if set, else every active staff user."""
+    configured = current_app.config.get("STAFF_NOTIFICATION_EMAIL", "")
+    if configured:
+        return [(configured, "en")]
+    staff = db.session.scalars(
+        select(User).where(User.is_staff.is_(True), User.status == UserStatus.ACTIVE)
+    )
+    return [(u.email, u.locale) for u in staff]
+
+
+def order_decided(order) -> None:
+    """Tells the orderer, and customer service, that an order was attested or rejected."""
+    decision = order.decision
+    attested = decision.kind.value == "attested"
+    subject = (
+        _l("Order %(id)s is attested", id=order.id)
+        if attested
+        else _l("Order %(id)s is rejected", id=order.id)
+    )
+    context = {
+        "order": order,
+        "decision": decision,
+        "attested": attested,
+        "offering": str(order.offering),
+    }
+    orderer_locale = order.orderer.locale if order.orderer else "en"
+    queue_email(
+        to=order.orderer_email,
+        template="order_decided",
+        subject=subject,
+        locale=orderer_locale,
+        context={
+            **context,
+            "for_staff": False,
+            "link": portal_url("ordering.show", order_id=order.id),
+        },
+    )
+    for email, locale in _staff_recipients():
+        queue_email(
+            to=email,
+            template="order_decided",
+            subject=subject,
+            locale=locale,
+            context={
+                **context,
+                "for_staff": True,
+                "link": portal_url("delivery.details_view", id=order.id)
+                if attested
+                else portal_url("orders.details_view", id=order.id),
+            },
+        )
+
+
+def delivery_instructions(order) -> None:
+    """The instructions for access, to the orderer and every admin of the customer."""
+    recipients = {order.orderer_email: order.orderer.locale if order.orderer else "en"}
+    for user in order.customer.users:
+        if user.has_role(RoleName.ADMIN) and user.is_active:
+            recipients.setdefault(user.email, user.locale)
+    for email, locale in recipients.items():
+        queue_email(
+            to=email,
+            template="delivery_instructions",
+            subject=_l(
+                "Access to %(offering)s (order %(id)s)", offering=str(order.offering), id=order.id
+            ),
+            locale=locale,
+            context={
+                "order": order,
+                "offering": str(order.offering),
+                "instructions": order.delivery_instructions,
+            },
+        )

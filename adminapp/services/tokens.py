@@ -111,3 +111,18 @@ def revoke(user: User, *purposes: TokenPurpose, now: datetime | None = None) -> 
         .values(used_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+def revoke_for_object(obj, *purposes: TokenPurpose, now: datetime | None = None) -> None:
+    """Use up every live token pointing at `obj` (say, an order that was decided)."""
+    db.session.execute(
+        update(LinkToken)
+        .where(
+            LinkToken.object_type == type(obj).__name__,
+            LinkToken.object_id == obj.id,
+            LinkToken.purpose.in_(purposes),
+            LinkToken.used_at.is_(None),
+        )
+        .values(used_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )

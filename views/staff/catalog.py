@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
+from wtforms.widgets import TextArea
 
-from models import Offering, db
+from adminapp.auth import current_actor
+from adminapp.services.catalog import save_offering
+from models import Offering
 
 from ..base import StaffModelView
+
+
+class _TextArea(TextArea):
+    # Flask-Admin's form template reads `input_type` of any field with a description.
+    input_type = "textarea"
 
 
 class ServiceView(StaffModelView):
@@ -52,13 +61,48 @@ class OfferingView(StaffModelView):
         "recurring_period",
         "currency",
         "needs_care_units",
+        "several_care_units",
+        "order_fields",
         "terms_text",
         "active",
     )
-    form_args = {"currency": {"default": "SEK"}}
+    form_args = {
+        "currency": {"default": "SEK"},
+        "order_fields": {
+            "widget": _TextArea(),
+            "description": _l(
+                'Extra fields the order asks for, as JSON: [{"name": "go_live", "label": '
+                '"Go-live date", "type": "date", "required": true}]. Types: text, number, '
+                'date, choice (with "choices": [...]).'
+            ),
+        },
+    }
+    column_details_list = (
+        "service",
+        "name",
+        "description",
+        "startup_fee",
+        "recurring_fee",
+        "recurring_period",
+        "currency",
+        "needs_care_units",
+        "several_care_units",
+        "order_fields",
+        "terms_version",
+        "terms_text",
+        "terms_history",
+        "active",
+        "created_at",
+    )
+    column_formatters_detail = {
+        "terms_history": lambda v, c, m, n: Markup("").join(
+            Markup("<details><summary>{}</summary><pre>{}</pre></details>").format(
+                _l("Version %(v)d", v=t.version), t.text
+            )
+            for t in m.terms_history
+        ),
+    }
 
     def on_model_change(self, form, model, is_created):
-        # New terms text is a new version: orders keep the version their orderer accepted.
-        if not is_created and db.inspect(model).attrs.terms_text.history.has_changes():
-            model.terms_version = (model.terms_version or 0) + 1
-        super().on_model_change(form, model, is_created)
+        # New terms text is a new version, kept: orders keep the version their orderer accepted.
+        save_offering(model, actor=current_actor(), created=is_created)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from adminapp.errors import TransitionRefused
+from adminapp.services.catalog import check_care_unit
 from adminapp.validation import format_org_number, normalise_org_number
 from models import CUSTOMER_TRANSITIONS, CareUnit, Customer, db
 
@@ -77,3 +78,7 @@ class CareUnitView(StaffModelView):
     list_loader_options = (selectinload(CareUnit.customer),)
     form_columns = ("customer", "hsa_id", "name")
     form_ajax_refs = {"customer": customer_ajax_loader()}
+
+    def on_model_change(self, form, model, is_created):
+        check_care_unit(model)
+        super().on_model_change(form, model, is_created)

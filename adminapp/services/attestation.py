@@ -1,0 +1,227 @@
+"""Attestation: an attestant of the customer approves (with SMS code or BankID) or rejects a
+submitted order, exactly once however many click at the same moment."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from models import (
+    AuthChallenge,
+    DecisionKind,
+    Order,
+    OrderDecision,
+    OrderStatus,
+    RoleName,
+    TokenPurpose,
+    User,
+    db,
+    utcnow,
+)
+
+from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..i18n import local_datetime, money
+from . import notifications, strong_auth, tokens
+from .audit import Actor
+from .ordering import transition
+
+PURPOSE = "attest_order"
+
+
+def already_decided_message(order: Order) -> str:
+    decision = order.decision
+    if decision is None:
+        return _("Order %(id)s is %(status)s.", id=order.id, status=order.status.value)
+    if decision.kind == DecisionKind.ATTESTED:
+        return _(
+            "Already attested by %(name)s at %(time)s.",
+            name=decision.user_name,
+            time=local_datetime(decision.decided_at),
+        )
+    return _(
+        "Already rejected by %(name)s at %(time)s.",
+        name=decision.user_name,
+        time=local_datetime(decision.decided_at),
+    )
+
+
+def switched_refusal() -> str:
+    return _(
+        "Nobody attests while acting as another user. Switch back, log out, and log in as "
+        "yourself to attest."
+    )
+
+
+def check_may_attest(order: Order, user: User, *, submitted_in_this_session: bool) -> None:
+    """Raise unless `user` may attest or reject `order` now. The message says what to do."""
+    if user.is_staff or user.customer_id != order.customer_id:
+        raise NotAllowed(_("This order is not one of your organisation's."))
+    if not user.has_role(RoleName.ATTESTANT):
+        raise NotAllowed(_("You do not have the Attestant role. Ask your administrator."))
+    if order.status != OrderStatus.AWAITING_ATTESTATION:
+        raise TransitionRefused(already_decided_message(order))
+    if order.orderer_id == user.id and order.customer.require_four_eyes:
+        raise NotAllowed(
+            _(
+                "%(customer)s requires four eyes: someone else than the orderer must attest this "
+                "order.",
+                customer=order.customer.name,
+            )
+        )
+    if submitted_in_this_session:
+        raise NotAllowed(
+            _(
+                "You sent this order in this session. To attest it, log out, then log in again "
+                "as yourself and open the order."
+            )
+        )
+
+
+def attestation_text(order: Order) -> str:
+    """What the attestant approves: the order, its price and its terms version, in words."""
+    lines = [
+        _("Attest order %(id)s for %(customer)s", id=order.id, customer=order.customer.name),
+        _("Offering: %(offering)s", offering=str(order.offering)),
+        _("Ordered by: %(name)s", name=order.orderer_name),
+    ]
+    if order.care_units:
+        lines.append(
+            _(
+                "Care units: %(units)s",
+                units=", ".join(f"{u.name} ({u.hsa_id})" for u in order.care_units),
+            )
+        )
+    lines.append(_("Start-up fee: %(fee)s", fee=money(order.startup_fee, order.currency)))
+    lines.append(
+        _(
+            "Recurring fee: %(fee)s per %(period)s",
+            fee=money(order.recurring_fee, order.currency),
+            period=order.offering.recurring_period.value,
+        )
+    )
+    lines.append(_("Terms accepted: version %(v)s", v=order.accepted_terms_version))
+    return "\n".join(lines)
+
+
+def start(
+    order: Order, user: User, *, method: str, submitted_in_this_session: bool, end_user_ip: str
+) -> AuthChallenge:
+    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
+    return strong_auth.start(
+        purpose=PURPOSE,
+        object_id=order.id,
+        text=attestation_text(order),
+        method=method,
+        user=user,
+        end_user_ip=end_user_ip,
+    )
+
+
+def _decide(
+    order: Order,
+    user: User,
+    kind: DecisionKind,
+    *,
+    actor: Actor,
+    method: str = "",
+    evidence: dict | None = None,
+    reason: str = "",
+) -> OrderDecision:
+    """The one place an order is decided: a conditional status change plus a row that may
+    exist only once per order. Whoever comes second is refused, and nothing is recorded."""
+    new = OrderStatus.ATTESTED if kind == DecisionKind.ATTESTED else OrderStatus.REJECTED
+    try:
+        transition(
+            order,
+            new,
+            actor=actor,
+            action=kind.value,
+            changes={"method": method} if method else {"reason": reason},
+        )
+        decision = OrderDecision(
+            order_id=order.id,
+            kind=kind,
+            user_id=user.id,
+            user_name=user.name,
+            decided_at=utcnow(),
+            method=method,
+            evidence=evidence or {},
+            reason=reason,
+        )
+        with db.session.begin_nested():
+            db.session.add(decision)
+    except (TransitionRefused, IntegrityError) as exc:
+        db.session.rollback()
+        db.session.refresh(order)
+        raise TransitionRefused(already_decided_message(order)) from exc
+    db.session.refresh(order)
+    return decision
+
+
+def attest(
+    order: Order, user: User, challenge_id: str, *, actor: Actor, submitted_in_this_session: bool
+) -> OrderDecision:
+    """Attest with a completed strong-authentication challenge of this user for this order."""
+    if actor.is_switched:
+        raise NotAllowed(_("Not while you act as another user."))
+    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
+    challenge = strong_auth.completed(challenge_id, purpose=PURPOSE, object_id=order.id, user=user)
+    if challenge.text != attestation_text(order):
+        raise NotAllowed(_("The order changed since you approved it. Attest it again."))
+    decision = _decide(
+        order,
+        user,
+        DecisionKind.ATTESTED,
+        actor=actor,
+        method=challenge.method.value,
+        evidence=challenge.evidence,
+    )
+    strong_auth.use(challenge)
+    tokens.revoke_for_object(order, TokenPurpose.ATTEST_ORDER)
+    notifications.order_decided(order)
+    return decision
+
+
+def reject(
+    order: Order, user: User, *, reason: str, actor: Actor, submitted_in_this_session: bool
+) -> OrderDecision:
+    if actor.is_switched:
+        raise NotAllowed(_("Not while you act as another user."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the order is rejected."), field="reason")
+    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
+    decision = _decide(order, user, DecisionKind.REJECTED, actor=actor, reason=reason[:2000])
+    tokens.revoke_for_object(order, TokenPurpose.ATTEST_ORDER)
+    notifications.order_decided(order)
+    return decision
+
+
+def order_for_link(raw: str, user: User) -> Order:
+    """The order an emailed attestation link points to, for the attestant it was sent to."""
+    token = tokens.check(raw, TokenPurpose.ATTEST_ORDER)
+    if token.user_id != user.id:
+        raise NotAllowed(
+            _(
+                "This link was sent to another attestant. Log out and log in as the person the "
+                "email was sent to."
+            )
+        )
+    order = db.session.get(Order, token.object_id)
+    if order is None or order.customer_id != user.customer_id:
+        raise tokens.TokenInvalid("unknown")
+    return order
+
+
+def orders_to_attest(user: User) -> list[Order]:
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(
+                Order.customer_id == user.customer_id,
+                Order.status == OrderStatus.AWAITING_ATTESTATION,
+            )
+            .order_by(Order.submitted_at)
+        )
+    )

@@ -1,0 +1,443 @@
+"""Ordering: the wizard, its guards, prices and start-up fees, held orders, transitions."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from adminapp.errors import InvalidInput, NotAllowed, TransitionRefused
+from adminapp.services import ordering
+from adminapp.services.audit import Actor
+from models import (
+    AuditEvent,
+    CustomerStatus,
+    Offering,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    Role,
+    RoleName,
+    User,
+    UserStatus,
+    db,
+)
+
+from . import factories
+from .conftest import csrf_token_from, deliver
+
+FIELDS = [
+    {"name": "go_live", "label": "Go-live date", "type": "date", "required": True},
+    {"name": "users", "label": "Number of users", "type": "number", "required": False},
+    {
+        "name": "plan",
+        "label": "Plan",
+        "type": "choice",
+        "choices": ["Basic", "Plus"],
+        "required": True,
+    },
+]
+
+
+@pytest.fixture
+def catalog(app, world):
+    """An offering with care units and fields, and two care units of customer A."""
+    with app.app_context():
+        service = factories.service(name="Webbtidbok")
+        offering = factories.offering(
+            service_=service,
+            name="Webbtidbok standard",
+            needs_care_units=True,
+            several_care_units=True,
+            order_fields=FIELDS,
+            startup_fee=Decimal("5000.00"),
+            recurring_fee=Decimal("450.00"),
+            terms_text="Terms v1.",
+        )
+        customer = db.session.get(factories.Customer, world.a.customer_id)
+        units = [
+            factories.care_unit(customer_=customer, hsa_id=f"SE5566778899-00{i}", name=f"Unit {i}")
+            for i in (1, 2)
+        ]
+        db.session.commit()
+        return {
+            "offering_id": offering.id,
+            "service_id": service.id,
+            "unit_ids": [u.id for u in units],
+        }
+
+
+@pytest.fixture
+def orderer_a(client, world, login_as):
+    login_as(world.a.orderer_email)
+    return client
+
+
+def _token(client, url):
+    return csrf_token_from(client.get(url).get_data(as_text=True))
+
+
+def _draft(client, catalog):
+    url = f"/portal/order/service/{catalog['service_id']}"
+    response = client.post(
+        f"/portal/order/offering/{catalog['offering_id']}", data={"csrf_token": _token(client, url)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/portal/order/(\d+)/fill", response.headers["Location"]).group(1))
+
+
+def _fill(client, order_id, **data):
+    url = f"/portal/order/{order_id}/fill"
+    form = {
+        "csrf_token": _token(client, url),
+        "field_go_live": "2027-01-15",
+        "field_plan": "Plus",
+        "field_users": "25",
+        "note": "Please hurry",
+    }
+    form.update(data)
+    return client.post(url, data=form)
+
+
+def _submit(client, order_id, *, version=1, accept=True):
+    url = f"/portal/order/{order_id}/summary"
+    data = {"csrf_token": _token(client, url), "terms_version": str(version)}
+    if accept:
+        data["accept"] = "y"
+    return client.post(url, data=data)
+
+
+def test_the_whole_wizard(app, orderer_a, world, catalog, mail_server):
+    start = orderer_a.get("/portal/order/").get_data(as_text=True)
+    assert "Webbtidbok" in start
+    offerings = orderer_a.get(f"/portal/order/service/{catalog['service_id']}")
+    assert "5,000.00 SEK" in offerings.get_data(as_text=True)
+    order_id = _draft(orderer_a, catalog)
+    response = _fill(orderer_a, order_id, care_units=[str(i) for i in catalog["unit_ids"]])
+    assert response.headers["Location"].endswith(f"/portal/order/{order_id}/summary")
+    summary = orderer_a.get(f"/portal/order/{order_id}/summary").get_data(as_text=True)
+    assert "5,450.00 SEK" in summary  # start-up fee + first period
+    assert "Terms v1." in summary and "startup-fee-warning" not in summary
+    response = _submit(orderer_a, order_id)
+    assert response.headers["Location"].endswith(f"/portal/order/{order_id}")
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.AWAITING_ATTESTATION
+        assert order.startup_fee == Decimal("5000.00") and order.recurring_fee == Decimal("450.00")
+        assert order.accepted_terms_version == 1 and order.terms_accepted_at
+        assert order.field_values == {"go_live": "2027-01-15", "users": "25", "plan": "Plus"}
+        assert sorted(u.hsa_id for u in order.care_units) == [
+            "SE5566778899-001",
+            "SE5566778899-002",
+        ]
+    deliver(app)
+    (email,) = mail_server.to(world.a.attestant_email)
+    assert email.subject == f"Order {order_id} waits for your attestation"
+    assert re.search(r"http://portal\.test/attest/\S+", email.text)
+    assert mail_server.to(world.b.attestant_email) == []
+    page = orderer_a.get(f"/portal/order/{order_id}").get_data(as_text=True)
+    assert "awaiting_attestation" in page and "submit" in page  # status and history
+
+
+def test_every_attestant_is_emailed(app, orderer_a, world, catalog, mail_server):
+    with app.app_context():
+        customer = db.session.get(factories.Customer, world.a.customer_id)
+        factories.user(
+            customer=customer, roles=[RoleName.ATTESTANT], email="second.attestant@example.com"
+        )
+        db.session.commit()
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    _submit(orderer_a, order_id)
+    deliver(app)
+    assert len(mail_server.to(world.a.attestant_email)) == 1
+    assert len(mail_server.to("second.attestant@example.com")) == 1
+
+
+def test_drafts_keep_what_was_filled_in(orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][1])])
+    page = orderer_a.get(f"/portal/order/{order_id}/fill").get_data(as_text=True)
+    assert 'value="2027-01-15"' in page and "Please hurry" in page
+    assert re.search(
+        rf'value="{catalog["unit_ids"][1]}"[^>]*checked|checked[^>]*value="'
+        rf'{catalog["unit_ids"][1]}"',
+        page,
+    )
+
+
+def test_submitting_twice_makes_one_order(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    token = _token(orderer_a, f"/portal/order/{order_id}/summary")
+    data = {"csrf_token": token, "terms_version": "1", "accept": "y"}
+    first = orderer_a.post(f"/portal/order/{order_id}/summary", data=data)
+    second = orderer_a.post(f"/portal/order/{order_id}/summary", data=data)  # back + resend
+    assert first.status_code == second.status_code == 302
+    with app.app_context():
+        submitted = db.session.scalars(select(AuditEvent).filter_by(action="submit")).all()
+        assert len(submitted) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Order)
+                .where(Order.status == OrderStatus.AWAITING_ATTESTATION)
+            )
+            == 1
+        )
+
+
+def test_start_up_fee_warning_when_the_service_is_already_ordered(app, orderer_a, world, catalog):
+    with app.app_context():
+        orderer = db.session.get(User, world.a.orderer_id)
+        factories.order(
+            orderer=orderer,
+            offering_=db.session.get(Offering, catalog["offering_id"]),
+            status=OrderStatus.COMPLETED,
+        )
+        factories.order(
+            orderer=orderer,
+            offering_=db.session.get(Offering, catalog["offering_id"]),
+            status=OrderStatus.CANCELLED,
+        )
+        db.session.commit()
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    page = orderer_a.get(f"/portal/order/{order_id}/summary").get_data(as_text=True)
+    assert "startup-fee-warning" in page
+    assert "costs another start-up fee" in page and "cheaper" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"care_units": []}, "Choose the care units to connect."),
+        ({"field_go_live": ""}, "Go-live date is required."),
+        ({"field_go_live": "15/01/2027"}, "Go-live date must be a date, YYYY-MM-DD."),
+        ({"field_users": "many"}, "Number of users must be a number."),
+        ({"field_plan": "Gold"}, "Not a valid choice"),
+    ],
+)
+def test_bad_input_on_the_form_saves_nothing(app, orderer_a, catalog, data, message):
+    order_id = _draft(orderer_a, catalog)
+    fields = {"care_units": [str(catalog["unit_ids"][0])], **data}
+    response = _fill(orderer_a, order_id, **fields)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.field_values == {} and order.care_units == []
+
+
+def test_care_units_of_another_customer_are_refused(app, orderer_a, world, catalog):
+    order_id = _draft(orderer_a, catalog)
+    response = _fill(orderer_a, order_id, care_units=[str(world.b.care_unit_id)])
+    assert response.status_code == 200  # not a choice on the form: refused there
+    with app.app_context():
+        db.session.get(Order, order_id)
+        with pytest.raises(InvalidInput, match="your own organisation"):
+            ordering.fill_draft(
+                db.session.get(Order, order_id),
+                orderer=db.session.get(User, world.a.orderer_id),
+                care_unit_ids=[world.b.care_unit_id],
+                field_values={"go_live": "2027-01-01", "plan": "Basic"},
+                note="",
+                actor=Actor.for_system("test"),
+            )
+
+
+def test_terms_must_be_accepted_and_current(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    response = _submit(orderer_a, order_id, accept=False)
+    assert "Read and accept the terms" in response.get_data(as_text=True)
+    with app.app_context():  # staff change the terms meanwhile
+        offering = db.session.get(Offering, catalog["offering_id"])
+        offering.terms_text, offering.terms_version = "Terms v2.", 2
+        db.session.commit()
+    response = _submit(orderer_a, order_id, version=1)
+    body = response.get_data(as_text=True)
+    assert "The terms changed since you read them" in body and "Terms v2." in body
+    assert _submit(orderer_a, order_id, version=2).status_code == 302
+
+
+def test_a_forged_price_or_customer_in_the_form_changes_nothing(app, orderer_a, world, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(
+        orderer_a,
+        order_id,
+        care_units=[str(catalog["unit_ids"][0])],
+        startup_fee="1",
+        customer_id=str(world.b.customer_id),
+    )
+    url = f"/portal/order/{order_id}/summary"
+    orderer_a.post(
+        url,
+        data={
+            "csrf_token": _token(orderer_a, url),
+            "terms_version": "1",
+            "accept": "y",
+            "startup_fee": "0.01",
+            "recurring_fee": "0",
+        },
+    )
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.startup_fee == Decimal("5000.00")
+        assert order.customer_id == world.a.customer_id
+
+
+def test_retired_offering_cannot_be_ordered(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    with app.app_context():
+        db.session.get(Offering, catalog["offering_id"]).active = False
+        db.session.commit()
+    response = _submit(orderer_a, order_id)
+    assert "retired meanwhile" in response.get_data(as_text=True)
+    url = f"/portal/order/service/{catalog['service_id']}"
+    response = orderer_a.post(
+        f"/portal/order/offering/{catalog['offering_id']}",
+        data={"csrf_token": _token(orderer_a, "/portal/order/")},
+        follow_redirects=True,
+    )
+    assert "cannot be ordered any more" in response.get_data(as_text=True)
+    assert url
+
+
+# -- guards ----------------------------------------------------------------------------------
+
+
+def test_admin_who_is_not_orderer_is_sent_to_switch_to(client, world, login_as, catalog):
+    login_as(world.a.admin_email)
+    page = client.get("/portal/order/").get_data(as_text=True)
+    assert "Switch to" in page and "Orderers" in page
+    assert "order-blockers" in page
+
+
+def test_unsigned_agreement_blocks_ordering(app, orderer_a, world, catalog):
+    with app.app_context():
+        db.session.get(
+            factories.Customer, world.a.customer_id
+        ).status = CustomerStatus.AWAITING_SIGNATURE
+        db.session.commit()
+    page = orderer_a.get("/portal/order/").get_data(as_text=True)
+    assert "not signed yet" in page
+    token = _token(orderer_a, "/portal/order/")
+    response = orderer_a.post(
+        f"/portal/order/offering/{catalog['offering_id']}",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "not signed yet" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 2  # the world's
+
+
+def test_no_attestant_blocks_ordering_and_names_the_admins(app, orderer_a, world, catalog):
+    with app.app_context():
+        attestant = db.session.get(User, world.a.attestant_id)
+        attestant.roles = [r for r in attestant.roles if r.name != RoleName.ATTESTANT]
+        db.session.commit()
+    page = orderer_a.get("/portal/order/").get_data(as_text=True)
+    assert "give someone the Attestant role" in page
+    assert "Admin A" in page
+
+
+def test_unapproved_orderer_orders_are_held_then_released(
+    app, client, world, login_as, catalog, mail_server
+):
+    with app.app_context():
+        customer = db.session.get(factories.Customer, world.a.customer_id)
+        factories.user(
+            customer=customer,
+            roles=[RoleName.ORDERER],
+            email="new@example.com",
+            status=UserStatus.PENDING_APPROVAL,
+        )
+        db.session.commit()
+    login_as("new@example.com")
+    order_id = _draft(client, catalog)
+    _fill(client, order_id, care_units=[str(catalog["unit_ids"][0])])
+    response = _submit(client, order_id)
+    assert "held until an administrator approves you" in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    deliver(app)
+    assert mail_server.to(world.a.attestant_email) == []
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.HELD
+        from adminapp.services.orderers import approve_orderer
+
+        approve_orderer(order.orderer, actor=Actor(user=db.session.get(User, world.a.admin_id)))
+        db.session.commit()
+        assert db.session.get(Order, order_id).status == OrderStatus.AWAITING_ATTESTATION
+    deliver(app)
+    assert len(mail_server.to(world.a.attestant_email)) == 1
+
+
+def test_orderer_cancels_until_attested(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    _fill(orderer_a, order_id, care_units=[str(catalog["unit_ids"][0])])
+    _submit(orderer_a, order_id)
+    url = f"/portal/order/{order_id}"
+    orderer_a.post(url + "/cancel", data={"csrf_token": _token(orderer_a, url)})
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.CANCELLED and order.cancelled_at
+        order.status = OrderStatus.ATTESTED
+        db.session.commit()
+    response = orderer_a.post(
+        url + "/cancel", data={"csrf_token": _token(orderer_a, url)}, follow_redirects=True
+    )
+    assert "can no longer be cancelled" in response.get_data(as_text=True)
+
+
+def test_orders_of_others_are_not_reachable(app, client, world, login_as, catalog):
+    login_as(world.b.orderer_email)
+    assert client.get(f"/portal/order/{world.a.order_id}").status_code == 404
+    assert client.get(f"/portal/order/{world.a.order_id}/fill").status_code == 404
+
+
+@pytest.mark.parametrize("start", list(OrderStatus))
+def test_every_illegal_transition_is_refused(app, world, start):
+    from models import ORDER_TRANSITIONS
+
+    with app.app_context():
+        orderer = db.session.get(User, world.a.orderer_id)
+        for target in OrderStatus:
+            if target in ORDER_TRANSITIONS[start]:
+                continue
+            order = factories.order(orderer=orderer, status=start)
+            with pytest.raises(TransitionRefused):
+                ordering.transition(order, target, actor=Actor.for_system("test"), action="test")
+            db.session.refresh(order)
+            assert order.status == start
+
+
+def test_staff_filter_orders_by_status_customer_service_and_date(app, client, world, login_as):
+    login_as(world.staff_email)
+    body = client.get("/admin/orders/").get_data(as_text=True)
+    for label in ("Status", "Customer / Name", "Offering / Name", "Created"):
+        assert label in body
+
+
+def test_customer_admin_sees_all_customer_orders_read_only(client, world, login_as):
+    login_as(world.a.admin_email)
+    body = client.get("/portal/orders/").get_data(as_text=True)
+    assert "Orderer A" in body
+    assert client.get(f"/portal/orders/edit/?id={world.a.order_id}").status_code == 302
+
+
+def test_not_orderer_role_cannot_order(app, client, world, login_as, catalog):
+    login_as(world.a.attestant_email)
+    page = client.get("/portal/order/").get_data(as_text=True)
+    assert "You do not have the orderer role" in page
+    with app.app_context(), pytest.raises(NotAllowed):
+        ordering.start_draft(
+            db.session.get(User, world.a.attestant_id),
+            db.session.get(Offering, catalog["offering_id"]),
+            actor=Actor.for_system("test"),
+        )
+    assert Role and OutboxMessage

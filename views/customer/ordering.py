@@ -1,0 +1,270 @@
+"""Portal: the order wizard (the Swedish seed's step 4) and the orderer's own orders.
+
+Order → service → offering → fill in (care units, the offering's fields, a note) → summary with
+the price, a start-up-fee warning and the terms → submit. Every step saves the draft, so
+leaving and coming back loses nothing; submitting twice submits once.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from adminapp.auth import current_actor
+from adminapp.errors import DomainError, InvalidInput
+from adminapp.services import ordering
+from adminapp.services.catalog import terms_text
+from models import AuditEvent, CareUnit, Offering, Order, OrderStatus, Service, db
+
+from ..base import CustomerAccess
+from .attestation import remember_submitted
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def fill_form(order: Order, units: list[CareUnit]):
+    """The fill-in form for this order's offering: care units, its own fields, a note."""
+    offering = order.offering
+
+    class FillForm(FlaskForm):
+        note = TextAreaField(_l("Note to customer service (optional)"))
+
+    if offering.needs_care_units:
+        choices = [(str(u.id), f"{u.name} ({u.hsa_id})") for u in units]
+        field_class = _Checkboxes if offering.several_care_units else RadioField
+        FillForm.care_units = field_class(_l("Care units to connect"), choices=choices)
+    for spec in offering.order_fields or []:
+        name, label = f"field_{spec['name']}", spec["label"]
+        if spec["type"] == "choice":
+            field = SelectField(label, choices=[("", "—")] + [(c, c) for c in spec["choices"]])
+        else:
+            html_type = {"number": "text", "date": "date"}.get(spec["type"], "text")
+            extra = {"inputmode": "decimal"} if spec["type"] == "number" else {}
+            field = StringField(label, render_kw={"type": html_type, **extra})
+        setattr(FillForm, name, field)
+    return FillForm
+
+
+class AcceptForm(FlaskForm):
+    accept = BooleanField(_l("I have read and accept the terms"))
+
+
+class OrderingView(CustomerAccess, BaseView):
+    """Open to every customer user: those who may not order are told why and what to do."""
+
+    def _my_order(self, order_id: int) -> Order:
+        order = db.session.scalar(
+            select(Order)
+            .where(
+                Order.id == order_id,
+                Order.customer_id == current_user.customer_id,
+                Order.orderer_id == current_user.id,
+            )
+            .options(selectinload(Order.care_units), selectinload(Order.offering))
+        )
+        if order is None:
+            abort(404)
+        return order
+
+    @expose("/")
+    def index(self):
+        my_orders = db.session.scalars(
+            select(Order)
+            .where(
+                Order.orderer_id == current_user.id, Order.customer_id == current_user.customer_id
+            )
+            .options(selectinload(Order.offering).selectinload(Offering.service))
+            .order_by(Order.created_at.desc())
+            .limit(50)
+        ).all()
+        return self.render(
+            "portal/order/start.html",
+            blockers=ordering.blockers(current_user),
+            services=ordering.orderable_services(),
+            my_orders=my_orders,
+        )
+
+    @expose("/service/<int:service_id>")
+    def service(self, service_id: int):
+        service = db.session.get(Service, service_id)
+        if service is None or not service.active:
+            abort(404)
+        offerings = [o for o in service.offerings if o.active]
+        return self.render(
+            "portal/order/offerings.html",
+            service=service,
+            offerings=offerings,
+            blockers=ordering.blockers(current_user),
+            form=FlaskForm(),
+        )
+
+    @expose("/offering/<int:offering_id>", methods=("POST",))
+    def choose(self, offering_id: int):
+        offering = db.session.get(Offering, offering_id)
+        try:
+            order = ordering.start_draft(current_user, offering, actor=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        db.session.commit()
+        return redirect(url_for(".fill", order_id=order.id))
+
+    @expose("/<int:order_id>/fill", methods=("GET", "POST"))
+    def fill(self, order_id: int):
+        order = self._my_order(order_id)
+        if order.status != OrderStatus.DRAFT:
+            return redirect(url_for(".show", order_id=order.id))
+        units = db.session.scalars(
+            select(CareUnit)
+            .where(CareUnit.customer_id == order.customer_id)
+            .order_by(CareUnit.name)
+        ).all()
+        form = fill_form(order, units)(
+            data={
+                "note": order.note,
+                "care_units": [str(u.care_unit_id) for u in order.care_units]
+                if order.offering.several_care_units
+                else next((str(u.care_unit_id) for u in order.care_units), None),
+                **{f"field_{k}": v for k, v in (order.field_values or {}).items()},
+            }
+            if request.method == "GET"
+            else None
+        )
+        if form.validate_on_submit():
+            chosen = form.care_units.data if "care_units" in form else []
+            if isinstance(chosen, str):
+                chosen = [chosen]
+            values = {
+                spec["name"]: form[f"field_{spec['name']}"].data
+                for spec in order.offering.order_fields or []
+            }
+            try:
+                ordering.fill_draft(
+                    order,
+                    orderer=current_user,
+                    care_unit_ids=chosen or [],
+                    field_values=values,
+                    note=form.note.data,
+                    actor=current_actor(),
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                order = self._my_order(order_id)
+                field = form._fields.get(exc.field)
+                if field is not None:
+                    field.errors = [*field.errors, str(exc)]
+                else:
+                    flash(str(exc), "error")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for(".show", order_id=order_id))
+            else:
+                db.session.commit()
+                return redirect(url_for(".summary", order_id=order.id))
+        return self.render("portal/order/fill.html", order=order, form=form, units=units)
+
+    @expose("/<int:order_id>/summary", methods=("GET", "POST"))
+    def summary(self, order_id: int):
+        order = self._my_order(order_id)
+        if order.status != OrderStatus.DRAFT:
+            # Back button or a second click after submitting: show the order, submit nothing.
+            return redirect(url_for(".show", order_id=order.id))
+        form = AcceptForm()
+        if form.validate_on_submit():
+            version = request.form.get("terms_version", type=int)
+            try:
+                ordering.submit(
+                    order,
+                    orderer=current_user,
+                    accepted_terms_version=version if form.accept.data else None,
+                    actor=current_actor(),
+                )
+            except InvalidInput as exc:
+                db.session.rollback()
+                order = self._my_order(order_id)
+                form.accept.errors = [*form.accept.errors, str(exc)]
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                return redirect(url_for(".show", order_id=order_id))
+            else:
+                db.session.commit()
+                remember_submitted(order)
+                if order.status == OrderStatus.HELD:
+                    flash(
+                        _(
+                            "Your order is sent. It is held until an administrator approves "
+                            "you as orderer."
+                        ),
+                        "info",
+                    )
+                else:
+                    flash(
+                        _(
+                            "Your order is sent. The attestants of %(customer)s have been asked "
+                            "to attest it.",
+                            customer=order.customer.name,
+                        ),
+                        "success",
+                    )
+                return redirect(url_for(".show", order_id=order.id))
+        info = ordering.summary(order)
+        return self.render(
+            "portal/order/summary.html",
+            order=order,
+            info=info,
+            form=form,
+            terms=order.offering.terms_text,
+            terms_version=order.offering.terms_version,
+            blockers=ordering.blockers(current_user),
+        )
+
+    @expose("/<int:order_id>")
+    def show(self, order_id: int):
+        order = self._my_order(order_id)
+        history = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "Order", AuditEvent.object_id == order.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        ).all()
+        return self.render(
+            "portal/order/show.html",
+            order=order,
+            history=history,
+            form=FlaskForm(),
+            cancellable=order.status in ordering.CANCELLABLE,
+            accepted_terms=terms_text(order.offering, order.accepted_terms_version or 0),
+        )
+
+    @expose("/<int:order_id>/cancel", methods=("POST",))
+    def cancel(self, order_id: int):
+        order = self._my_order(order_id)
+        try:
+            ordering.cancel(order, actor=current_actor(), reason=request.form.get("reason", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Order %(id)s is cancelled.", id=order.id), "success")
+        return redirect(url_for(".show", order_id=order_id))

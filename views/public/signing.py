@@ -1,0 +1,142 @@
+"""The signatory's pages: read the customer agreement from the emailed link, sign it with BankID
+or an SMS code (through the challenge pages), and see the receipt.
+
+The signatory needs no account. The link carries a single-use token; the signature itself is
+the strong-authentication challenge, bound to this browser session, the agreement and its text.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from adminapp.auth import ensure_not_switched
+from adminapp.errors import DomainError, InvalidInput
+from adminapp.extensions import limiter
+from adminapp.services import onboarding
+from adminapp.services.audit import Actor
+from adminapp.services.tokens import TokenInvalid
+from models import Agreement, db
+
+from .challenge import challenge_url
+
+bp = Blueprint("signing", __name__, url_prefix="/sign")
+
+SIGNED_KEY = "signed_agreement"
+
+
+class SignForm(FlaskForm):
+    method = RadioField(
+        _l("Sign with"),
+        choices=[("bankid", _l("BankID")), ("sms", _l("A code sent to you by SMS"))],
+        validators=[InputRequired(message=_l("Choose BankID or a code by SMS."))],
+    )
+
+
+def _token_page_limit() -> str:
+    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
+
+
+@bp.after_request
+def _no_referrer(response):
+    # The token is in the URL: never hand it to another site, nor keep the page in a cache.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _signatory() -> Actor:
+    return Actor.for_system("signatory")
+
+
+def _link_invalid(exc: TokenInvalid):
+    return render_template("signing/link_invalid.html", reason=exc.reason, message=str(exc)), (
+        404 if exc.reason == "unknown" else 410
+    )
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def agreement(token: str):
+    """The agreement to read, and the choice of BankID or SMS code; "Sign" starts it."""
+    try:
+        agreement = onboarding.agreement_for_link(token)
+    except TokenInvalid as exc:
+        return _link_invalid(exc)
+    form = SignForm()
+    error = ""
+    if form.validate_on_submit():
+        try:
+            ensure_not_switched()
+            challenge = onboarding.start_signature(
+                agreement,
+                method=form.method.data,
+                end_user_ip=request.remote_addr or "127.0.0.1",
+                actor=_signatory(),
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.method.errors = [*form.method.errors, str(exc)]
+        except DomainError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            next_url = url_for("signing.finish", token=token, challenge=challenge.public_id)
+            return redirect(
+                challenge_url(
+                    challenge, next_url=next_url, back_url=url_for("signing.agreement", token=token)
+                )
+            )
+    text = onboarding.document(agreement)
+    return render_template(
+        "signing/agreement.html",
+        agreement=agreement,
+        text=text,
+        sha256=onboarding.sha256_hex(text),
+        form=form,
+        error=error,
+    ), (200 if not error else 409)
+
+
+@bp.route("/<token>/finish", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def finish(token: str):
+    """Where the challenge pages send the browser once the signatory proved who they are:
+    the signature is recorded here, once (the link and the challenge are both used up)."""
+    try:
+        ensure_not_switched()
+        agreement = onboarding.sign_agreement(
+            token, request.args.get("challenge", ""), actor=_signatory()
+        )
+    except TokenInvalid as exc:
+        db.session.rollback()
+        return _link_invalid(exc)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template(
+            "signing/not_signed.html", message=str(exc), back_url=url_for(".agreement", token=token)
+        ), 409
+    db.session.commit()
+    session[SIGNED_KEY] = agreement.id
+    return redirect(url_for("signing.signed"))
+
+
+@bp.route("/signed")
+def signed():
+    """The receipt, for the browser that signed (the link itself is used up)."""
+    agreement = db.session.get(Agreement, session.get(SIGNED_KEY) or 0)
+    if agreement is None or not agreement.is_signed:
+        return redirect(url_for("auth.home"))
+    return render_template("signing/signed.html", agreement=agreement)
