@@ -57,3 +57,20 @@ def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
 
     page.wait_for_url("**/account/", timeout=15_000)
     assert page.get_by_text("It works: you approved with BankID.").is_visible()
+
+
+def test_leaving_the_bankid_page_cancels_the_order(app, page, attestant, bankid):
+    bankid.auto_approve = False
+    log_in(page, attestant, factories.PASSWORD)
+    page.goto("/account/")
+    page.get_by_label("BankID", exact=True).check()
+    page.get_by_role("button", name="Try it").click()
+    page.wait_for_url("**/challenge/**")
+    page.goto("/portal/")  # the user walks away
+    page.wait_for_timeout(1000)
+    from models import AuthChallenge, ChallengeStatus
+
+    with app.app_context():
+        challenge = db.session.scalar(select(AuthChallenge))
+        assert challenge.status == ChallengeStatus.CANCELLED
+    assert bankid.orders[0].status != "pending" or bankid.orders[0].gone

@@ -35,6 +35,15 @@ from ..base import CustomerAccess
 from .attestation import remember_submitted
 
 
+class _MarkRequired:
+    """Marks a field required (label asterisk, `required` attribute); the service checks it."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
 class _Checkboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -53,12 +62,19 @@ def fill_form(order: Order, units: list[CareUnit]):
         FillForm.care_units = field_class(_l("Care units to connect"), choices=choices)
     for spec in offering.order_fields or []:
         name, label = f"field_{spec['name']}", spec["label"]
+        validators = [_MarkRequired()] if spec.get("required") else []
         if spec["type"] == "choice":
-            field = SelectField(label, choices=[("", "—")] + [(c, c) for c in spec["choices"]])
+            field = SelectField(
+                label,
+                choices=[("", "—")] + [(c, c) for c in spec["choices"]],
+                validators=validators,
+            )
         else:
             html_type = {"number": "text", "date": "date"}.get(spec["type"], "text")
             extra = {"inputmode": "decimal"} if spec["type"] == "number" else {}
-            field = StringField(label, render_kw={"type": html_type, **extra})
+            field = StringField(
+                label, render_kw={"type": html_type, **extra}, validators=validators
+            )
         setattr(FillForm, name, field)
     return FillForm
 
