@@ -1,5 +1,5 @@
-"""Onboarding (DESIGN journey 1, seed sv steps 1-2): the customer application, staff approval
-or rejection, the agreement and its digital signature, and agreements signed on paper.
+"""Onboarding (DESIGN journey 1, seed sv steps 1-2): the customer application and staff
+approval or rejection. The agreement and its signature are in `agreements.py`.
 
 Application: `submitted → approved | rejected`; each decision is one conditional UPDATE, so of
 two simultaneous approvals exactly one creates the customer. Approval makes, in the caller's
@@ -10,14 +10,9 @@ keeps exactly the text signed and its SHA-256; the customer then becomes `active
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,33 +20,25 @@ from sqlalchemy.exc import IntegrityError
 from models import (
     Agreement,
     AgreementStatus,
-    AgreementText,
     ApplicationStatus,
-    AuthChallenge,
-    ChallengeMethod,
     Country,
     CreatedVia,
     Customer,
     CustomerApplication,
     CustomerStatus,
-    LinkToken,
     RoleName,
-    SignatureMethod,
-    TokenPurpose,
     db,
     utcnow,
 )
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
-from ..providers.personal_number import mask_personal_number, normalise_personal_number
+from ..providers.personal_number import normalise_personal_number
 from ..validation import format_org_number, normalise_org_number, normalise_phone
-from . import notifications, strong_auth, tokens
+from . import notifications
 from .accounts import email_taken, normalise_email
+from .agreements import current_text, send_signing_link
 from .audit import Actor, changes_of, record
 from .users import add_user
-
-SIGN_PURPOSE = "sign_agreement"
-MAX_TEXT_LENGTH = 20_000
 
 ORGANISATION_FIELDS = (
     "name",
@@ -72,31 +59,6 @@ APPLICATION_FIELDS = (
     *CONTACT_FIELDS,
     "signatory_personal_number",
     "applicant_email",
-)
-
-# The first version of the agreement text: stored by `current_text()` when there is none.
-DEFAULT_TITLE = "Customer agreement for Kundportal services"
-DEFAULT_BODY = (
-    "\n\n".join(
-        (
-            "1. Scope. This agreement governs the customer's use of the services ordered "
-            "through Kundportal. Each order states the service, the offering, its fees and "
-            "its terms; the terms accepted with an order are part of this agreement for that "
-            "order.",
-            "2. Ordering. The customer appoints administrators, orderers and attestants in "
-            "Kundportal. An order binds the customer once an attestant of the customer has "
-            "attested it.",
-            "3. Fees. The customer pays the start-up fee of each order and the recurring fees "
-            "of what it has ordered, against invoices marked with the customer's invoice "
-            "reference.",
-            "4. Personal data. Each party processes personal data in accordance with "
-            "applicable data protection law. The supplier processes personal data on the "
-            "customer's behalf only as the services require.",
-            "5. Term. This agreement applies from its signature until further notice, with "
-            "three months' notice of termination for either party.",
-        )
-    )
-    + "\n"
 )
 
 
@@ -352,7 +314,7 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
         obj=agreement,
         changes={"text_version": agreement.text.version, "signatory": agreement.signatory_name},
     )
-    _send_signing_link(agreement)
+    send_signing_link(agreement)
     notifications.agreement_contact(agreement)
     return customer
 
@@ -383,321 +345,3 @@ def reject_application(application: CustomerApplication, *, reason: str, actor: 
         raise TransitionRefused(_refusal(application))
     _decide(application, ApplicationStatus.REJECTED, actor=actor, reason=reason)
     notifications.application_rejected(application)
-
-
-# -- the agreement ----------------------------------------------------------------------------
-
-
-def current_text() -> AgreementText:
-    """The newest agreement text version; the first one is stored when there is none."""
-    text = db.session.scalar(select(AgreementText).order_by(AgreementText.version.desc()).limit(1))
-    if text is None:
-        text = AgreementText(version=1, title=DEFAULT_TITLE, body=DEFAULT_BODY)
-        db.session.add(text)
-        db.session.flush()
-    return text
-
-
-def add_text_version(text: AgreementText, *, actor: Actor) -> None:
-    """A new version of the agreement text: agreements already made keep theirs."""
-    text.title = (text.title or "").strip()
-    text.body = (text.body or "").strip() + "\n"
-    if not text.title or not text.body.strip():
-        raise InvalidInput(_("Give the agreement text a title and a text."))
-    if len(text.body) > MAX_TEXT_LENGTH:
-        # BankID shows the whole text in the app and takes about 30 000 characters at most.
-        raise InvalidInput(
-            _("An agreement text may have at most %(n)d characters.", n=MAX_TEXT_LENGTH)
-        )
-    with db.session.no_autoflush:  # the new row, still without a version, must wait
-        newest = db.session.scalar(
-            select(AgreementText.version).order_by(AgreementText.version.desc()).limit(1)
-        )
-    text.version = (newest or 0) + 1
-    record("create", actor=actor, obj=text, changes={"version": text.version, "title": text.title})
-
-
-def agreement_of(customer: Customer) -> Agreement | None:
-    return db.session.scalar(select(Agreement).where(Agreement.customer_id == customer.id))
-
-
-def document(agreement: Agreement) -> str:
-    """The exact text the signatory reads and signs: the version's text and the customer.
-
-    Its first line says what is approved (the SMS code message quotes it).
-    """
-    customer, text = agreement.customer, agreement.text
-    address = ", ".join(
-        part
-        for part in (customer.address_line, f"{customer.postal_code} {customer.city}".strip())
-        if part
-    )
-    lines = [
-        f"{text.title}, version {text.version}, for {customer.name}",
-        "",
-        f"Customer: {customer.name}",
-        f"Organisation number: {format_org_number(customer.country, customer.org_number)}"
-        f" ({customer.country.value})",
-        f"Address: {address}",
-        f"Invoice reference: {customer.invoice_reference}",
-        f"Signatory: {agreement.signatory_name}",
-        "",
-        text.body.strip(),
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def signed_text_verifies(agreement: Agreement) -> bool:
-    """Whether the stored signed text still has the SHA-256 recorded when it was signed."""
-    return bool(agreement.signed_text) and (
-        sha256_hex(agreement.signed_text) == agreement.signed_text_sha256
-    )
-
-
-def _send_signing_link(agreement: Agreement) -> None:
-    token = tokens.issue(TokenPurpose.SIGN_AGREEMENT, obj=agreement)
-    notifications.agreement_to_sign(agreement, token)
-
-
-def _revoke_signing_links(agreement: Agreement) -> None:
-    db.session.execute(
-        update(LinkToken)
-        .where(
-            LinkToken.purpose == TokenPurpose.SIGN_AGREEMENT,
-            LinkToken.object_type == "Agreement",
-            LinkToken.object_id == agreement.id,
-            LinkToken.used_at.is_(None),
-        )
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-
-
-def resend_signing_link(agreement: Agreement, *, actor: Actor) -> None:
-    """A new signing link for the signatory (the old one expired or was lost); older ones die."""
-    if agreement.is_signed:
-        raise TransitionRefused(
-            _("The agreement of %(name)s is already signed.", name=_name(agreement))
-        )
-    if not agreement.signatory_email:
-        raise NotAllowed(_("This agreement has no signatory to send a link to."))
-    _revoke_signing_links(agreement)
-    _send_signing_link(agreement)
-    record(
-        "send_signing_link", actor=actor, obj=agreement, changes={"to": agreement.signatory_email}
-    )
-
-
-def _name(agreement: Agreement) -> str:
-    return agreement.customer.name if agreement.customer else ""
-
-
-def agreement_for_link(raw: str) -> Agreement:
-    """The agreement a live signing link is for; TokenInvalid otherwise."""
-    token = tokens.check(raw, TokenPurpose.SIGN_AGREEMENT)
-    agreement = db.session.get(Agreement, token.object_id) if token.object_id else None
-    if agreement is None or token.object_type != "Agreement":
-        raise tokens.TokenInvalid("unknown")
-    return agreement
-
-
-def start_signature(
-    agreement: Agreement, *, method: ChallengeMethod | str, end_user_ip: str, actor: Actor
-) -> AuthChallenge:
-    """Start the signatory's BankID signature or SMS code for the agreement's document."""
-    if agreement.is_signed:
-        raise TransitionRefused(_("The agreement is already signed."))
-    challenge = strong_auth.start(
-        purpose=SIGN_PURPOSE,
-        object_id=agreement.id,
-        text=document(agreement),
-        method=method,
-        subject_name=agreement.signatory_name,
-        phone=agreement.signatory_phone,
-        personal_number=agreement.signatory_personal_number or "",
-        end_user_ip=end_user_ip,
-    )
-    record(
-        "start_signature",
-        actor=actor,
-        obj=agreement,
-        changes={"method": challenge.method.value, "challenge": challenge.public_id},
-    )
-    return challenge
-
-
-def sign_agreement(raw_token: str, challenge_id: str, *, actor: Actor) -> Agreement:
-    """Record the signature the completed challenge proves; the customer becomes active.
-
-    The link, the challenge and the agreement's state each change with a conditional update,
-    so a second signing (another tab, a double click) changes nothing and is refused.
-    """
-    agreement = agreement_for_link(raw_token)
-    challenge = strong_auth.completed(
-        challenge_id, purpose=SIGN_PURPOSE, object_id=agreement.id, user=None
-    )
-    if agreement.is_signed:
-        raise TransitionRefused(_("The agreement is already signed."))
-    if challenge.text != document(agreement):
-        raise TransitionRefused(
-            _("The agreement changed while you signed it. Read it again, then sign.")
-        )
-    evidence = dict(challenge.evidence or {})
-    signer_name, personal_number = agreement.signatory_name, None
-    if challenge.method == ChallengeMethod.BANKID:
-        user = (evidence.get("completion_data") or {}).get("user") or {}
-        signer_name = user.get("name") or evidence.get("name") or signer_name
-        personal_number = user.get("personalNumber") or None
-        required = agreement.signatory_personal_number
-        if required and personal_number != required:  # strong_auth checks it too
-            raise NotAllowed(_("The BankID used belongs to someone else than the signatory."))
-    tokens.use(raw_token, TokenPurpose.SIGN_AGREEMENT)
-    strong_auth.use(challenge)
-    now = utcnow()
-    signed = db.session.execute(
-        update(Agreement)
-        .where(Agreement.id == agreement.id, Agreement.status == AgreementStatus.AWAITING_SIGNATURE)
-        .values(
-            status=AgreementStatus.SIGNED,
-            signed_at=now,
-            method=SignatureMethod(challenge.method.value),
-            signer_name=signer_name,
-            signer_personal_number=personal_number,
-            signed_text=challenge.text,
-            signed_text_sha256=challenge.text_sha256,
-            evidence=evidence,
-            challenge_id=challenge.id,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if signed.rowcount != 1:
-        raise TransitionRefused(_("The agreement is already signed."))
-    db.session.refresh(agreement)
-    _revoke_signing_links(agreement)
-    record(
-        "sign",
-        actor=actor,
-        obj=agreement,
-        changes={
-            "status": [AgreementStatus.AWAITING_SIGNATURE.value, AgreementStatus.SIGNED.value],
-            "method": agreement.method.value,
-            "signer_name": signer_name,
-            "personal_number": mask_personal_number(personal_number) if personal_number else "",
-            "text_version": agreement.text.version,
-            "signed_text_sha256": agreement.signed_text_sha256,
-        },
-    )
-    _activate(agreement.customer, actor=actor)
-    notifications.agreement_signed(agreement)
-    return agreement
-
-
-def _activate(customer: Customer, *, actor: Actor) -> None:
-    if customer.status == CustomerStatus.AWAITING_SIGNATURE:
-        customer.status = CustomerStatus.ACTIVE
-        record(
-            "activate",
-            actor=actor,
-            obj=customer,
-            changes={"status": ["awaiting_signature", "active"]},
-        )
-
-
-def record_paper_agreement(
-    customer: Customer, *, signed_by: str, signed_on: date, note: str = "", actor: Actor
-) -> Agreement:
-    """An existing customer's agreement, signed on paper: who signed and when. It skips the
-    application; an unsigned agreement of the customer is the one marked signed."""
-    signed_by = (signed_by or "").strip()
-    if not signed_by:
-        raise InvalidInput(_("Enter who signed the agreement."), field="signed_by")
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    if signed_on is None or signed_on > utcnow().astimezone(zone).date():
-        raise InvalidInput(_("Enter the date it was signed: not in the future."), field="signed_on")
-    signed_at = datetime.combine(signed_on, time(12), tzinfo=zone)
-    values = {
-        "status": AgreementStatus.SIGNED,
-        "method": SignatureMethod.PAPER,
-        "signed_at": signed_at,
-        "signer_name": signed_by,
-        "recorded_by_id": actor.user.id if actor.user else None,
-        "paper_note": (note or "").strip(),
-    }
-    agreement = agreement_of(customer)
-    if agreement is not None and agreement.is_signed:
-        raise TransitionRefused(_("%(name)s already has a signed agreement.", name=customer.name))
-    try:
-        with db.session.begin_nested():
-            if agreement is None:
-                agreement = Agreement(customer=customer, **values)
-                db.session.add(agreement)
-                db.session.flush()
-            else:
-                done = db.session.execute(
-                    update(Agreement)
-                    .where(
-                        Agreement.id == agreement.id,
-                        Agreement.status == AgreementStatus.AWAITING_SIGNATURE,
-                    )
-                    .values(**values, updated_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                )
-                if done.rowcount != 1:
-                    raise TransitionRefused(
-                        _("%(name)s already has a signed agreement.", name=customer.name)
-                    )
-                db.session.refresh(agreement)
-                _revoke_signing_links(agreement)
-    except IntegrityError as exc:
-        raise TransitionRefused(
-            _("%(name)s already has a signed agreement.", name=customer.name)
-        ) from exc
-    record(
-        "record_paper_agreement",
-        actor=actor,
-        obj=agreement,
-        changes={"signer_name": signed_by, "signed_on": signed_on, "note": values["paper_note"]},
-    )
-    _activate(customer, actor=actor)
-    return agreement
-
-
-# -- may the customer order? -------------------------------------------------------------------
-
-
-class MayOrder(NamedTuple):
-    """Whether a customer may order now, and if not, why (a message fit for the orderer)."""
-
-    allowed: bool
-    reason: str = ""
-
-
-def may_order(customer: Customer | None) -> MayOrder:
-    """The one answer to "may this customer order?": only an active customer, with a signed
-    agreement, may. Unpacks as `(allowed, reason)`."""
-    if customer is None:
-        return MayOrder(False, _("Only users of a customer can order."))
-    if customer.status == CustomerStatus.AWAITING_SIGNATURE:
-        return MayOrder(
-            False,
-            _(
-                "The customer agreement of %(name)s is not signed yet. Ordering opens as soon "
-                "as the signatory has signed it with the link we emailed them.",
-                name=customer.name,
-            ),
-        )
-    if customer.status == CustomerStatus.SUSPENDED:
-        return MayOrder(
-            False,
-            _(
-                "%(name)s is suspended and cannot order. Contact customer service.",
-                name=customer.name,
-            ),
-        )
-    return MayOrder(True, "")

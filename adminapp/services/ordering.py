@@ -35,9 +35,9 @@ from models import (
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from . import notifications, tokens
+from .agreements import may_order
 from .audit import Actor, changes_of, record
 from .catalog import price_of
-from .onboarding import may_order
 
 # Orders that count as "the customer already has one" for the start-up-fee warning.
 LIVE_STATUSES = frozenset(

@@ -35,7 +35,7 @@ def _no_referrer(response):
     return response
 
 
-def _link_page(token: str, purpose: TokenPurpose, template: str):
+def _link_page(token: str, purpose: TokenPurpose, title: str):
     try:
         user = accounts.user_for_password_link(token, purpose)
     except TokenInvalid as exc:
@@ -64,19 +64,19 @@ def _link_page(token: str, purpose: TokenPurpose, template: str):
             db.session.commit()
             flash(_("Your password is saved and you are logged in."), "success")
             return redirect(home_for(user))
-    return render_template(template, form=form, user=user)
+    return render_template("auth/choose_password.html", form=form, user=user, title=title)
 
 
 @bp.route("/set/<token>", methods=["GET", "POST"])
 @limiter.limit(_token_page_limit)
 def set_password(token: str):
-    return _link_page(token, TokenPurpose.SET_PASSWORD, "auth/set_password.html")
+    return _link_page(token, TokenPurpose.SET_PASSWORD, _("Choose a password"))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_token_page_limit)
 def reset_password(token: str):
-    return _link_page(token, TokenPurpose.RESET_PASSWORD, "auth/reset_password.html")
+    return _link_page(token, TokenPurpose.RESET_PASSWORD, _("Choose a new password"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

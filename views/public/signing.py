@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired
 from adminapp.auth import ensure_not_switched
 from adminapp.errors import DomainError, InvalidInput
 from adminapp.extensions import limiter
-from adminapp.services import onboarding
+from adminapp.services import agreements
 from adminapp.services.audit import Actor
 from adminapp.services.tokens import TokenInvalid
 from models import Agreement, db
@@ -71,7 +71,7 @@ def _link_invalid(exc: TokenInvalid):
 def agreement(token: str):
     """The agreement to read, and the choice of BankID or SMS code; "Sign" starts it."""
     try:
-        agreement = onboarding.agreement_for_link(token)
+        agreement = agreements.agreement_for_link(token)
     except TokenInvalid as exc:
         return _link_invalid(exc)
     form = SignForm()
@@ -79,7 +79,7 @@ def agreement(token: str):
     if form.validate_on_submit():
         try:
             ensure_not_switched()
-            challenge = onboarding.start_signature(
+            challenge = agreements.start_signature(
                 agreement,
                 method=form.method.data,
                 end_user_ip=request.remote_addr or "127.0.0.1",
@@ -99,12 +99,12 @@ def agreement(token: str):
                     challenge, next_url=next_url, back_url=url_for("signing.agreement", token=token)
                 )
             )
-    text = onboarding.document(agreement)
+    text = agreements.document(agreement)
     return render_template(
         "signing/agreement.html",
         agreement=agreement,
         text=text,
-        sha256=onboarding.sha256_hex(text),
+        sha256=agreements.sha256_hex(text),
         form=form,
         error=error,
     ), (200 if not error else 409)
@@ -117,7 +117,7 @@ def finish(token: str):
     the signature is recorded here, once (the link and the challenge are both used up)."""
     try:
         ensure_not_switched()
-        agreement = onboarding.sign_agreement(
+        agreement = agreements.sign_agreement(
             token, request.args.get("challenge", ""), actor=_signatory()
         )
     except TokenInvalid as exc:

@@ -18,21 +18,22 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from adminapp.auth import current_actor
-from adminapp.errors import DomainError, InvalidInput
 from adminapp.providers.personal_number import mask_personal_number
-from adminapp.services.onboarding import (
-    ApplicationInvalid,
+from adminapp.services.agreements import (
     add_text_version,
-    approve_application,
     document,
     record_paper_agreement,
-    reject_application,
     resend_signing_link,
     signed_text_verifies,
+)
+from adminapp.services.onboarding import (
+    ApplicationInvalid,
+    approve_application,
+    reject_application,
     update_application,
 )
 from adminapp.validation import format_org_number
-from models import Agreement, db
+from models import Agreement
 
 from ..base import StaffModelView
 from .customers import customer_ajax_loader
@@ -335,31 +336,21 @@ class AgreementView(StaffModelView):
         return paper_agreement_form(self._form_ajax_refs["customer"])
 
     def create_model(self, form):
-        try:
-            agreement = record_paper_agreement(
+        agreement = self.call_service(
+            form,
+            lambda: record_paper_agreement(
                 form.customer.data,
                 signed_by=form.signed_by.data,
                 signed_on=form.signed_on.data,
                 note=form.paper_note.data,
                 actor=current_actor(),
-            )
-            db.session.commit()
-        except InvalidInput as exc:
-            db.session.rollback()
-            field = form._fields.get(exc.field)
-            if field is not None:
-                field.errors = [*field.errors, str(exc)]
-            else:
-                flash(str(exc), "error")
-            return False
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        flash(
-            _("The agreement of %(name)s is recorded as signed.", name=agreement.customer.name),
-            "success",
+            ),
         )
+        if agreement:
+            flash(
+                _("The agreement of %(name)s is recorded as signed.", name=agreement.customer.name),
+                "success",
+            )
         return agreement
 
     def render(self, template, **kwargs):
