@@ -149,6 +149,15 @@ class SecureModelView(AccessMixin, ModelView):
             return None
         return self.scope(db.session.query(self.model)).filter(self.model.id == pk).first()
 
+    def _get_list_extra_args(self):
+        # A page or page size from the URL is whatever a browser sent: keep it in range
+        # (PostgreSQL refuses a negative OFFSET; a huge page would load the whole table).
+        args = super()._get_list_extra_args()
+        args.page = max(args.page or 0, 0)
+        if args.page_size:
+            args.page_size = min(max(args.page_size, 1), max(self.page_size_options))
+        return args
+
     def get_action_query(self, ids):
         """The rows an action was asked to touch, within scope; foreign or bad ids drop out."""
         numbers = [int(i) for i in ids if str(i).isdigit()]

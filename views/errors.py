@@ -22,7 +22,20 @@ def _page(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
 def register(app) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text of ours contains NUL, and PostgreSQL refuses it with an error: answer 400.
+        if _has_nul(request.args.values()) or (
+            request.method == "POST" and _has_nul(request.form.values())
+        ):
+            return _page(400, _("Bad request"), _("The request contained an invalid character."))
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _page(

@@ -15,8 +15,13 @@ ROLE_LABELS = {
 }
 
 
+class _CheckboxList(ListWidget):
+    # Flask-Admin's form template reads `input_type` of a field that has errors.
+    input_type = "checkbox"
+
+
 class RoleCheckboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
+    widget = _CheckboxList(prefix_label=False)
     option_widget = CheckboxInput()
 
 
