@@ -46,6 +46,7 @@ class OfferingView(StaffModelView):
         "recurring_fee": _l("Recurring fee"),
         "terms_version": _l("Terms version"),
         "needs_care_units": _l("Needs care units"),
+        "service.name": _l("Service"),
     }
     column_searchable_list = ("name",)
     column_filters = ("active", "service.name", "needs_care_units")

@@ -70,7 +70,7 @@ class CustomerView(StaffModelView):
 
 class CareUnitView(StaffModelView):
     column_list = ("id", "customer", "hsa_id", "name", "created_at")
-    column_labels = {"hsa_id": _l("HSA-id")}
+    column_labels = {"hsa_id": _l("HSA-id"), "customer.name": _l("Customer")}
     column_searchable_list = ("hsa_id", "name")
     column_filters = ("customer.name",)
     column_sortable_list = ("id", "hsa_id", "name")

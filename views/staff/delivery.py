@@ -45,6 +45,7 @@ class DeliveryView(StaffModelView):
         "orderer_name": _l("Orderer"),
         "submitted_at": _l("Submitted"),
         "instructions_sent_at": _l("Instructions sent"),
+        "customer.name": _l("Customer"),
     }
     column_filters = ("status", "customer.name")
     column_sortable_list = ("id", "submitted_at")

@@ -40,11 +40,15 @@ class OrderView(StaffModelView):
         "accepted_terms_version": _l("Accepted terms version"),
         "submitted_at": _l("Submitted"),
         "created_at": _l("Created"),
+        "customer.name": _l("Customer"),
+        "offering.service.name": _l("Service"),
+        "offering.name": _l("Offering"),
     }
     column_searchable_list = ("orderer_name", "orderer_email")
     column_filters = (
         "status",
         "customer.name",
+        "offering.service.name",
         "offering.name",
         "orderer_id",
         "created_at",

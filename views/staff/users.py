@@ -51,6 +51,7 @@ class UserView(StaffModelView):
         "last_login_at": _l("Last login"),
         "created_via": _l("Created via"),
         "shares_email": _l("Shares the admin's email"),
+        "customer.name": _l("Customer"),
     }
     column_searchable_list = ("name", "email")
     column_filters = ("status", "is_staff", "created_via", "customer.name", "created_at")
