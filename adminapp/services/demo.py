@@ -205,7 +205,7 @@ CATALOG = [
 ORDERS = [
     # key (kept in the note), customer, orderer email, offering, status, care unit hsa ids
     (
-        "demo-1",
+        "Demo order 1",
         "region",
         "olle.orderer@region.example.com",
         "Journal via nätet – anslutning",
@@ -213,7 +213,7 @@ ORDERS = [
         ("SE2321000016-1001",),
     ),
     (
-        "demo-2",
+        "Demo order 2",
         "region",
         "olle.orderer@region.example.com",
         "SDK – grundanslutning",
@@ -221,7 +221,7 @@ ORDERS = [
         ("SE2321000016-1001", "SE2321000016-1002"),
     ),
     (
-        "demo-3",
+        "Demo order 3",
         "region",
         "bo.both@region.example.com",
         "Webbtidbok – standard",
@@ -229,7 +229,7 @@ ORDERS = [
         ("SE2321000016-1003",),
     ),
     (
-        "demo-4",
+        "Demo order 4",
         "region",
         "olle.orderer@region.example.com",
         "Journal via nätet – utökad support",
@@ -237,7 +237,7 @@ ORDERS = [
         (),
     ),
     (
-        "demo-5",
+        "Demo order 5",
         "region",
         "bo.both@region.example.com",
         "Journal via nätet – anslutning",
@@ -245,7 +245,7 @@ ORDERS = [
         ("SE2321000016-1002",),
     ),
     (
-        "demo-6",
+        "Demo order 6",
         "region",
         "olle.orderer@region.example.com",
         "Webbtidbok – standard",
@@ -253,7 +253,7 @@ ORDERS = [
         ("SE2321000016-1001",),
     ),
     (
-        "demo-7",
+        "Demo order 7",
         "region",
         "olle.orderer@region.example.com",
         "Journal via nätet – utökad support",
@@ -261,7 +261,7 @@ ORDERS = [
         (),
     ),
     (
-        "demo-8",
+        "Demo order 8",
         "nord",
         "per.bestiller@nord.example.com",
         "Webbtidbok – standard",
@@ -269,7 +269,7 @@ ORDERS = [
         ("NO998877660-0001",),
     ),
     (
-        "demo-9",
+        "Demo order 9",
         "nord",
         "kari.ny@nord.example.com",
         "SDK – grundanslutning",
