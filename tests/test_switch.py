@@ -270,3 +270,30 @@ def test_back_office_filters_the_audit_trail_by_real_actor(app, client, world, l
             select(AuditEvent).filter_by(real_actor_id=world.staff_id)
         ).all()
         assert [e.action for e in events] == ["switch_back"]
+
+
+def test_user_services_refuse_a_switched_actor(app, world):
+    """The rule lives in the services, not only in the pages that call them."""
+    from adminapp.services.audit import Actor
+    from adminapp.services.orderers import create_orderer, set_orderer_password
+    from adminapp.services.users import add_user, delete_user, update_user
+    from models import Customer
+
+    with app.app_context():
+        admin = db.session.get(User, world.a.admin_id)
+        staff = db.session.get(User, world.staff_id)
+        orderer = db.session.get(User, world.a.orderer_id)
+        customer = db.session.get(Customer, world.a.customer_id)
+        switched = Actor(user=admin, real_user=staff)
+        calls = [
+            lambda: add_user(customer, name="X", email="x@example.com", actor=switched),
+            lambda: update_user(orderer, name="Y", actor=switched),
+            lambda: delete_user(orderer, actor=switched),
+            lambda: create_orderer(customer, name="Z", email="z@example.com", actor=switched),
+            lambda: set_orderer_password(orderer, "a-long-new-password", actor=switched),
+        ]
+        for call in calls:
+            with pytest.raises(NotAllowed, match="switch back to manage users"):
+                call()
+        db.session.rollback()
+        assert db.session.get(User, world.a.orderer_id).name == "Orderer A"

@@ -29,7 +29,7 @@ from . import notifications, tokens
 from .accounts import check_password, normalise_email, set_password
 from .audit import Actor, changes_of, record
 from .ordering import release_held_orders
-from .users import add_user, check_user, roles_named
+from .users import add_user, check_user, refuse_while_switched, roles_named
 
 
 def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -> User:
@@ -38,6 +38,7 @@ def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -
     With the acting admin's own email it shares that login (no password, no invitation);
     otherwise it is invited by email to choose a password.
     """
+    refuse_while_switched(actor)
     email = normalise_email(email)
     admin = actor.user
     if admin is not None and not admin.is_staff and admin.email == email:
@@ -142,6 +143,7 @@ def customer_admins(customer: Customer) -> list[User]:
 
 def approve_orderer(orderer: User, *, actor: Actor) -> None:
     """Approve a self-registered orderer: they become active and their held orders go on."""
+    refuse_while_switched(actor)
     if orderer.status == UserStatus.UNCONFIRMED:
         raise TransitionRefused(
             _("%(name)s has not confirmed the email address yet.", name=orderer.name)
@@ -163,6 +165,7 @@ def approve_orderer(orderer: User, *, actor: Actor) -> None:
 
 def set_orderer_password(orderer: User, password: str, *, actor: Actor) -> None:
     """The admin sets a new password for an orderer (seed: «sette nytt passord»)."""
+    refuse_while_switched(actor)
     if orderer.shares_email:
         raise NotAllowed(_("This orderer uses your own login and has no password of its own."))
     set_password(orderer, password, actor=actor)

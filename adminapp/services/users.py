@@ -26,6 +26,12 @@ from .accounts import invite, normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
 
 
+def refuse_while_switched(actor: Actor) -> None:
+    """Nobody manages users while acting as someone else (DESIGN.md, journey 4)."""
+    if actor.is_switched:
+        raise NotAllowed(_("Not while you act as another user: switch back to manage users."))
+
+
 def check_user(user: User) -> None:
     """Normalise `user`'s email and phone and check the record; raise InvalidInput if wrong.
 
@@ -110,6 +116,7 @@ def add_user(
     personal_number: str | None = None,
 ) -> User:
     """A new user of `customer` with `roles`, invited by email to choose a password."""
+    refuse_while_switched(actor)
     user = User(
         customer=customer,
         is_staff=False,
@@ -142,6 +149,7 @@ def update_user(
 
     `personal_number`: None or "" keeps the one on file (forms never show it unmasked).
     """
+    refuse_while_switched(actor)
     # No flush until the changes are recorded: a lazy load would flush them out of the history.
     with db.session.no_autoflush:
         if name is not None:
@@ -173,6 +181,7 @@ def update_user(
 
 def delete_user(user: User, *, actor: Actor) -> None:
     """Remove `user`: gone from lists and logins; their orders stay, naming who placed them."""
+    refuse_while_switched(actor)
     if actor.user is not None and actor.user.id == user.id:
         raise NotAllowed(_("You cannot delete your own account."))
     if user.is_customer_admin:
