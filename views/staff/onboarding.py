@@ -27,6 +27,8 @@ from adminapp.services.agreements import (
     signed_text_verifies,
 )
 from adminapp.services.onboarding import (
+    CONTACT_FIELDS,
+    ORGANISATION_FIELDS,
     ApplicationInvalid,
     approve_application,
     reject_application,
@@ -94,26 +96,13 @@ class CustomerApplicationView(StaffModelView):
         "org_number": _org_number,
         "signatory_personal_number": _masked,
     }
+    # Contacts in the order admin, signatory, contract contact, each name/email/phone.
     column_details_list = (
         "status",
         "created_at",
-        "name",
-        "country",
-        "org_number",
-        "address_line",
-        "postal_code",
-        "city",
-        "invoice_reference",
-        "admin_name",
-        "admin_email",
-        "admin_phone",
-        "signatory_name",
-        "signatory_email",
-        "signatory_phone",
+        *ORGANISATION_FIELDS,
+        *CONTACT_FIELDS,
         "signatory_personal_number",
-        "contract_name",
-        "contract_email",
-        "contract_phone",
         "applicant_email",
         "decided_at",
         "decided_by",
@@ -132,25 +121,7 @@ class CustomerApplicationView(StaffModelView):
     )
     # Staff may correct a submitted application (say, an administrator email already in use).
     # The personal number stays out of the form: it is shown masked only.
-    form_columns = (
-        "name",
-        "country",
-        "org_number",
-        "address_line",
-        "postal_code",
-        "city",
-        "invoice_reference",
-        "admin_name",
-        "admin_email",
-        "admin_phone",
-        "signatory_name",
-        "signatory_email",
-        "signatory_phone",
-        "contract_name",
-        "contract_email",
-        "contract_phone",
-        "applicant_email",
-    )
+    form_columns = (*ORGANISATION_FIELDS, *CONTACT_FIELDS, "applicant_email")
 
     def on_model_change(self, form, model, is_created):
         # The service checks the fields and records the change with personal numbers scrubbed.
