@@ -31,6 +31,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # When the browser drops a connection mid-response (it navigated on), Werkzeug's
+            # threaded test server leaves that static file for the garbage collector: a
+            # ResourceWarning of the test server, not of the app.
+            item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+            item.add_marker(
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+            )
 
 
 def _chromium_path() -> str | None:
