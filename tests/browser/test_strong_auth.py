@@ -4,6 +4,7 @@ simulator's own page, from My account's try-out."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import SmsMessage, User, db
@@ -53,6 +54,10 @@ def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
     phone = page.context.new_page()
     phone.goto(bankid.control_url)
     phone.get_by_role("button", name="Approve").first.click()
+    expect(phone.get_by_text("No open orders")).to_be_visible()
+    # The simulator's page refreshes itself every 3 s; closing it in the middle of such a
+    # reload once hung Chromium's page close, so leave for a blank page first.
+    phone.goto("about:blank")
     phone.close()
 
     page.wait_for_url("**/account/", timeout=15_000)
