@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -128,6 +129,9 @@ class User(TimestampMixin, Base):
     # Staff two-factor login (TOTP): the shared secret, and when it was confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last TOTP code accepted: a code is good once, so one
+    # read over a shoulder or phished cannot be replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Part of the session's user id: raising it logs out every other session of the user.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -1,11 +1,13 @@
 """The browser's way through a challenge (My account's try-out), and staff two-factor login."""
 
 import re
+import time
 
 import pyotp
 import pytest
 from sqlalchemy import select
 
+from adminapp.services import two_factor
 from models import AuditEvent, RecoveryCode, User, db
 
 from . import factories
@@ -121,7 +123,8 @@ def _enrol(app, client, world, login_as):
     response = _post(
         client,
         "/account/two-factor",
-        {"code": pyotp.TOTP(secret).now()},
+        # The code of the service's clock: the real one, or the `clock` fixture's when stopped.
+        {"code": pyotp.TOTP(secret).at(two_factor.time.time())},
         page="/account/two-factor",
     )
     codes = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", response.get_data(as_text=True))
@@ -142,25 +145,89 @@ def test_staff_enrol_and_log_in_with_a_code(app, client, world, login_as):
     assert browser.get("/admin/").status_code == 302  # not logged in yet
     wrong = _post(browser, "/login/two-factor", {"code": "123456"}, page="/login/two-factor")
     assert "The code is not right." in wrong.get_data(as_text=True)
-    ok = _post(
-        browser, "/login/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/login/two-factor"
-    )
+    # The enrolment used the current step's code; the next step's is within the drift allowed.
+    ok = _post(browser, "/login/two-factor", {"code": _next_code(secret)}, page="/login/two-factor")
     assert ok.headers["Location"] == "/admin/"
     assert browser.get("/admin/").status_code == 200
 
 
-def test_a_recovery_code_works_once(app, client, world, login_as):
-    _secret, codes = _enrol(app, client, world, login_as)
-    first = app.test_client()
-    login(first, world.staff_email)
-    response = _post(
-        first, "/login/two-factor", {"code": codes[0].upper()}, page="/login/two-factor"
-    )
-    assert response.headers["Location"] == "/admin/"
-    second = app.test_client()
-    login(second, world.staff_email)
-    again = _post(second, "/login/two-factor", {"code": codes[0]}, page="/login/two-factor")
-    assert "The code is not right." in again.get_data(as_text=True)
+def _next_code(secret: str, steps: int = 1) -> str:
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps)
+
+
+def _second_step(app, world, code, address="127.0.0.1"):
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    login(browser, world.staff_email)
+    return _post(browser, "/login/two-factor", {"code": code}, page="/login/two-factor")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The two-factor service's clock, stopped in the middle of a 30-second step."""
+
+    class Clock:
+        now = (int(time.time()) // 30) * 30 + 15.0
+
+        def time(self):
+            return self.now
+
+        def code(self, secret, steps=0):
+            return pyotp.TOTP(secret).at(self.now + 30 * steps)
+
+    stopped = Clock()
+    monkeypatch.setattr(two_factor, "time", stopped)
+    return stopped
+
+
+def test_a_totp_code_logs_in_once(app, client, world, login_as, clock):
+    secret, _codes = _enrol(app, client, world, login_as)  # used the current step's code
+    spent = _second_step(app, world, clock.code(secret))
+    assert "The code is not right." in spent.get_data(as_text=True)
+    code = clock.code(secret, steps=1)  # the next step's: within the drift allowed
+    assert _second_step(app, world, code).headers["Location"] == "/admin/"
+    replay = _second_step(app, world, code)
+    assert "The code is not right." in replay.get_data(as_text=True)
+    with app.app_context():
+        step = db.session.get(User, world.staff_id).totp_last_step
+        assert step == pyotp.TOTP(secret).timecode(clock.now + 30)
+
+
+def test_a_code_older_than_the_last_used_is_refused(app, client, world, login_as, clock):
+    secret, _codes = _enrol(app, client, world, login_as)
+    clock.now += 60  # two steps later: the enrolment's step is long past
+    assert _second_step(app, world, clock.code(secret)).headers["Location"] == "/admin/"
+    older = _second_step(app, world, clock.code(secret, steps=-1))  # within drift, but older
+    assert "The code is not right." in older.get_data(as_text=True)
+    newer = _second_step(app, world, clock.code(secret, steps=1))
+    assert newer.headers["Location"] == "/admin/"
+
+
+def test_codes_outside_the_drift_window_are_refused(app, client, world, login_as, clock):
+    secret, _codes = _enrol(app, client, world, login_as)
+    for steps in (2, -2):
+        response = _second_step(app, world, clock.code(secret, steps=steps))
+        assert "The code is not right." in response.get_data(as_text=True)
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, TWO_FACTOR_RATE_LIMIT="3 per minute")
+def test_the_second_step_is_limited_per_account_not_only_per_address(
+    app, client, world, login_as, clock
+):
+    secret, _codes = _enrol(app, client, world, login_as)
+    # Each try from a new address, so the per-address login limit never triggers.
+    statuses = [
+        _second_step(app, world, "000000", address=f"198.51.100.{i}").status_code
+        for i in range(1, 5)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    # Even the right code is refused while the account is limited.
+    blocked = _second_step(app, world, clock.code(secret, steps=1), address="198.51.100.9")
+    assert blocked.status_code == 429
+    with app.app_context():
+        assert db.session.get(User, world.staff_id).totp_last_step == pyotp.TOTP(secret).timecode(
+            clock.now
+        )
 
 
 def test_production_requires_staff_to_enrol(app, client, world, login_as):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 
 import pyotp
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from models import RecoveryCode, User, db, utcnow
 
@@ -18,6 +19,8 @@ from .audit import Actor, record
 
 RECOVERY_CODES = 10
 ISSUER = "Kundportal"
+# Codes of the step before and after the current one are accepted too: phones' clocks drift.
+CLOCK_DRIFT_STEPS = 1
 
 
 def new_secret() -> str:
@@ -50,15 +53,44 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step whose code `code` is, within the allowed clock drift, or None."""
+    code = (code or "").replace(" ", "").strip()
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(time.time())
+    for step in range(current - CLOCK_DRIFT_STEPS, current + CLOCK_DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record `step` as used, unless it (or a later one) already was. A conditional update, so
+    two logins racing with the same code cannot both win."""
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return claimed.rowcount == 1
+
+
 def enable(user: User, secret: str, code: str, *, actor: Actor) -> list[str]:
     """Turn on two-factor login once a code from the new secret checks out; return the
     recovery codes (shown once, stored hashed)."""
     if not user.is_staff:
         raise NotAllowed(_("Two-factor login is for staff accounts."))
-    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+    step = _matching_step(secret, code)
+    if step is None:
         raise InvalidInput(_("The code is not right. Check the time on your phone."), field="code")
     user.totp_secret = secret
     user.totp_enabled_at = utcnow()
+    user.totp_last_step = step  # the enrolment code cannot then log anyone in
     codes = _new_recovery_codes(user)
     record("enable_two_factor", actor=actor, obj=user, changes={"totp_secret": "changed"})
     return codes
@@ -71,14 +103,14 @@ def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
 
 
 def verify(user: User, code: str) -> str | None:
-    """'totp' or 'recovery' if `code` logs `user` in, else None. Recovery codes work once."""
+    """'totp' or 'recovery' if `code` logs `user` in, else None. Every code works once: a TOTP
+    code of a step already used (or older than the last used) is refused."""
     code = (code or "").strip()
     if not user.totp_secret:
         return None
-    if code.replace(" ", "").isdigit() and pyotp.TOTP(user.totp_secret).verify(
-        code.replace(" ", ""), valid_window=1
-    ):
-        return "totp"
+    step = _matching_step(user.totp_secret, code)
+    if step is not None:
+        return "totp" if _claim_step(user, step) else None
     row = db.session.scalar(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,

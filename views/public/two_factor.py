@@ -54,8 +54,17 @@ def start_second_step(user: User, next_url: str | None):
     return redirect(url_for("two_factor.verify"))
 
 
+def _pending_account() -> str:
+    """The rate-limit key of the second step: the account waiting for its code."""
+    pending = session.get(PENDING_KEY) or {}
+    return f"two-factor:{pending.get('user_id')}"
+
+
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["TWO_FACTOR_RATE_LIMIT"], key_func=_pending_account, methods=["POST"]
+)
 def verify():
     pending = session.get(PENDING_KEY)
     user = db.session.get(User, pending["user_id"]) if pending else None
