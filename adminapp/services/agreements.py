@@ -31,6 +31,7 @@ from models import (
 )
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..i18n import local_datetime
 from ..providers.personal_number import mask_personal_number
 from ..validation import format_org_number
 from . import notifications, strong_auth, tokens
@@ -137,6 +138,71 @@ def signed_text_verifies(agreement: Agreement) -> bool:
     return bool(agreement.signed_text) and (
         sha256_hex(agreement.signed_text) == agreement.signed_text_sha256
     )
+
+
+def evidence_summary(agreement: Agreement) -> list[tuple[str, str]]:
+    """What the provider's evidence says, fit for a screen: personal numbers masked."""
+    evidence = agreement.evidence or {}
+    rows: list[tuple[str, str]] = []
+    if agreement.method is None:
+        return rows
+    if agreement.method.value == "bankid":
+        data = evidence.get("completion_data") or {}
+        user, device = data.get("user") or {}, data.get("device") or {}
+        rows += [
+            (_("BankID name"), user.get("name", "")),
+            (_("BankID personal number"), mask_personal_number(user.get("personalNumber", ""))),
+            (_("BankID order"), evidence.get("order_ref", "")),
+            (_("Device IP address"), device.get("ipAddress", "")),
+            (_("BankID issued"), data.get("bankIdIssueDate", "")),
+            (_("Signature (XML)"), _("%(n)d characters", n=len(data.get("signature", "")))),
+            (_("OCSP response"), _("%(n)d characters", n=len(data.get("ocspResponse", "")))),
+        ]
+    elif agreement.method.value == "sms":
+        rows += [
+            (_("Code sent to"), evidence.get("phone", "")),
+            (_("Code entered"), evidence.get("completed_at", "")),
+        ]
+    if evidence.get("text_sha256"):
+        rows.append((_("SHA-256 the provider approved"), evidence["text_sha256"]))
+    return rows
+
+
+def signature_rows(agreement: Agreement) -> list[tuple[str, str]]:
+    """The signature of a signed agreement as label and value pairs, personal numbers masked:
+    what its printable page and its PDF show under the text."""
+    if not agreement.is_signed:
+        return []
+    methods = {
+        SignatureMethod.BANKID: _("BankID"),
+        SignatureMethod.SMS: _("SMS one-time code"),
+        SignatureMethod.PAPER: _("On paper"),
+    }
+    rows = [(_("Signed by"), agreement.signer_name)]
+    if agreement.signer_personal_number:
+        rows.append((_("Personal number"), mask_personal_number(agreement.signer_personal_number)))
+    rows += [
+        (_("Method"), methods[agreement.method]),
+        (_("Signed"), local_datetime(agreement.signed_at)),
+    ]
+    if agreement.text:
+        rows.append((_("Text version"), str(agreement.text.version)))
+    if agreement.signed_text_sha256:
+        check = _("verified") if signed_text_verifies(agreement) else _("does not match the text!")
+        rows.append((_("SHA-256 of the text"), f"{agreement.signed_text_sha256} ({check})"))
+    rows += evidence_summary(agreement)
+    if agreement.paper_note:
+        rows.append((_("Note"), agreement.paper_note))
+    if agreement.recorded_by:
+        rows.append((_("Recorded by"), agreement.recorded_by.name))
+    return rows
+
+
+def document_text(agreement: Agreement) -> str:
+    """The text a printable page or PDF shows: what was signed, or else what is to be signed."""
+    if agreement.signed_text:
+        return agreement.signed_text
+    return document(agreement) if agreement.text is not None else ""
 
 
 def send_signing_link(agreement: Agreement) -> None:

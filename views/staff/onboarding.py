@@ -18,12 +18,16 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from adminapp.auth import current_actor
+from adminapp.documents import agreement_pdf
 from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.agreements import (
     add_text_version,
     document,
+    document_text,
+    evidence_summary,
     record_paper_agreement,
     resend_signing_link,
+    signature_rows,
     signed_text_verifies,
 )
 from adminapp.services.onboarding import (
@@ -220,32 +224,9 @@ def paper_agreement_form(customer_loader) -> type[FlaskForm]:
     return PaperAgreementForm
 
 
-def _evidence_summary(agreement: Agreement) -> list[tuple[str, str]]:
-    """What the provider's evidence says, fit for a screen: personal numbers masked."""
-    evidence = agreement.evidence or {}
-    rows: list[tuple[str, str]] = []
-    if agreement.method is None:
-        return rows
-    if agreement.method.value == "bankid":
-        data = evidence.get("completion_data") or {}
-        user, device = data.get("user") or {}, data.get("device") or {}
-        rows += [
-            (_("BankID name"), user.get("name", "")),
-            (_("BankID personal number"), mask_personal_number(user.get("personalNumber", ""))),
-            (_("BankID order"), evidence.get("order_ref", "")),
-            (_("Device IP address"), device.get("ipAddress", "")),
-            (_("BankID issued"), data.get("bankIdIssueDate", "")),
-            (_("Signature (XML)"), _("%(n)d characters", n=len(data.get("signature", "")))),
-            (_("OCSP response"), _("%(n)d characters", n=len(data.get("ocspResponse", "")))),
-        ]
-    elif agreement.method.value == "sms":
-        rows += [
-            (_("Code sent to"), evidence.get("phone", "")),
-            (_("Code entered"), evidence.get("completed_at", "")),
-        ]
-    if evidence.get("text_sha256"):
-        rows.append((_("SHA-256 the provider approved"), evidence["text_sha256"]))
-    return rows
+def _attachment(agreement: Agreement, extension: str) -> str:
+    name = f"agreement-{agreement.customer.org_number}-{agreement.id}.{extension}"
+    return f'attachment; filename="{name}"'
 
 
 class AgreementView(StaffModelView):
@@ -328,7 +309,7 @@ class AgreementView(StaffModelView):
         if template == self.details_template and kwargs.get("model") is not None:
             model = kwargs["model"]
             kwargs.update(
-                evidence=_evidence_summary(model),
+                evidence=evidence_summary(model),
                 verified=signed_text_verifies(model),
                 unsigned_text=document(model) if not model.is_signed and model.text else "",
             )
@@ -344,16 +325,24 @@ class AgreementView(StaffModelView):
         html = render_template(
             "staff/agreement_document.html",
             agreement=agreement,
-            evidence=_evidence_summary(agreement),
-            verified=signed_text_verifies(agreement),
-            signer_personal_number=mask_personal_number(agreement.signer_personal_number or ""),
-            text=agreement.signed_text
-            or (document(agreement) if agreement.text is not None else ""),
+            rows=signature_rows(agreement),
+            text=document_text(agreement),
         )
         response = make_response(html)
         if request.args.get("download"):
-            name = f"agreement-{agreement.customer.org_number}-{agreement.id}.html"
-            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            response.headers["Content-Disposition"] = _attachment(agreement, "html")
+        return response
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        """The agreement as a PDF file to keep or send."""
+        agreement = self.get_one(request.args.get("id"))
+        if agreement is None:
+            flash(_("No such agreement."), "error")
+            return redirect(self.get_url(".index_view"))
+        response = make_response(agreement_pdf(agreement))
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = _attachment(agreement, "pdf")
         return response
 
     @action(
