@@ -315,12 +315,18 @@ class AgreementView(StaffModelView):
             )
         return super().render(template, **kwargs)
 
-    @expose("/document/")
-    def document_view(self):
-        """The agreement as a printable page; `?download=1` saves it as a file."""
+    def _requested_agreement(self) -> Agreement | None:
+        """The agreement of `?id=`, if this user may see it; else None, with a message."""
         agreement = self.get_one(request.args.get("id"))
         if agreement is None:
             flash(_("No such agreement."), "error")
+        return agreement
+
+    @expose("/document/")
+    def document_view(self):
+        """The agreement as a printable page; `?download=1` saves it as a file."""
+        agreement = self._requested_agreement()
+        if agreement is None:
             return redirect(self.get_url(".index_view"))
         html = render_template(
             "staff/agreement_document.html",
@@ -336,9 +342,8 @@ class AgreementView(StaffModelView):
     @expose("/pdf/")
     def pdf_view(self):
         """The agreement as a PDF file to keep or send."""
-        agreement = self.get_one(request.args.get("id"))
+        agreement = self._requested_agreement()
         if agreement is None:
-            flash(_("No such agreement."), "error")
             return redirect(self.get_url(".index_view"))
         response = make_response(agreement_pdf(agreement))
         response.headers["Content-Type"] = "application/pdf"
