@@ -13,6 +13,7 @@ from . import config as settings
 from .auth import init_login
 from .extensions import babel, csrf, limiter, mail, migrate
 from .i18n import select_locale, select_timezone
+from .security import init_security_headers, trust_proxies
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    init_security_headers(app)
+    trust_proxies(app)
 
     from views import init_views
 

@@ -96,6 +96,11 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
+        # How many reverse proxies (nginx, a load balancer) stand before the app; their
+        # X-Forwarded-For/-Proto/-Host are then believed. 0: none, headers ignored.
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        # Strict-Transport-Security on HTTPS responses: on for a year in production.
+        "HSTS_SECONDS": _int(environ, "HSTS_SECONDS", 365 * 24 * 3600 if production else 0),
         "PERMANENT_SESSION_LIFETIME": _int(environ, "SESSION_LIFETIME_SECONDS", 8 * 3600),
         "WTF_CSRF_TIME_LIMIT": None,
         # A session switched to another user ends after this long without a request.
