@@ -47,6 +47,11 @@ def demo_data_command() -> None:
     click.echo(f"Log in at {current_app.config['BASE_URL']}/login as:")
     for who, email, password in summary.logins:
         click.echo(f"  {email:<38} {password:<18} {who}")
+    click.echo(
+        "To try onboarding: in the back office, Onboarding → Applications has one to approve, "
+        "and Outbox holds the link with which Vårdcentralen Syd AB's signatory signs its "
+        "agreement (BankID simulator, or an SMS code from the SMS log)."
+    )
 
 
 @click.group("outbox")

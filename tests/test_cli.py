@@ -4,14 +4,20 @@ from sqlalchemy import func, select
 
 from adminapp.services.demo import DEMO_PASSWORD
 from models import (
+    Agreement,
+    AgreementStatus,
+    ApplicationStatus,
     AuditEvent,
     CareUnit,
     Customer,
+    CustomerApplication,
     Offering,
     Order,
     OrderStatus,
+    OutboxMessage,
     RoleName,
     Service,
+    SignatureMethod,
     User,
     db,
 )
@@ -72,7 +78,17 @@ def _counts(app):
     with app.app_context():
         return {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Customer, User, Service, Offering, CareUnit, Order)
+            for model in (
+                Customer,
+                User,
+                Service,
+                Offering,
+                CareUnit,
+                Order,
+                Agreement,
+                CustomerApplication,
+                OutboxMessage,
+            )
         }
 
 
@@ -96,6 +112,27 @@ def test_demo_data_twice_gives_the_same_data(app, runner, client):
         } <= statuses
         held_roles = {r.name for u in db.session.scalars(select(User)) for r in u.roles}
         assert held_roles == {RoleName.ADMIN, RoleName.ORDERER, RoleName.ATTESTANT}
+        # Onboarding to try: paper agreements for the active customers, one awaiting its
+        # signatory (with the signing link in the outbox), one application to review.
+        agreements = {a.customer.name: a for a in db.session.scalars(select(Agreement))}
+        assert agreements["Region Exempel"].method == SignatureMethod.PAPER
+        assert agreements["Legekontoret Nord AS"].status == AgreementStatus.SIGNED
+        waiting = agreements["Vårdcentralen Syd AB"]
+        assert waiting.status == AgreementStatus.AWAITING_SIGNATURE
+        assert waiting.signatory_personal_number  # BankID in the simulator works for her
+        links = db.session.scalars(
+            select(OutboxMessage).filter_by(template="agreement_to_sign")
+        ).all()
+        assert [m.recipient for m in links] == [waiting.signatory_email]
+        assert "/sign/" in links[0].body_text
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(CustomerApplication)
+                .filter_by(status=ApplicationStatus.SUBMITTED)
+            )
+            == 1
+        )
     # The printed logins work.
     assert "staff@kundportal.example.com" in first.output
     assert login(client, "staff@kundportal.example.com", DEMO_PASSWORD).status_code == 302

@@ -13,10 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import (
+    Agreement,
+    AgreementStatus,
     CareUnit,
     Country,
     CreatedVia,
     Customer,
+    CustomerApplication,
     CustomerStatus,
     Offering,
     OfferingTerms,
@@ -33,7 +36,9 @@ from models import (
 )
 
 from .. import passwords
+from .agreements import agreement_of, current_text, record_paper_agreement, send_signing_link
 from .audit import Actor, record
+from .onboarding import submit_application
 
 DEMO_PASSWORD = "kundportal-demo"
 
@@ -45,6 +50,35 @@ DEMO_PERSONAL_NUMBERS = {
     "bo.both@region.example.com": "197703034566",
     "ingrid.attestant@nord.example.com": "199206215676",
     "sara.admin@syd.example.com": "196811306783",
+}
+
+
+# Agreements: the active customers signed on paper (before the portal); Syd awaits its
+# signatory, whose signing link is in the outbox: sign it with the BankID simulator or an SMS
+# code from the SMS log.
+PAPER_AGREEMENTS = {"region": "Anna Admin", "nord": "Nina Admin"}
+SIGNATORY = {"syd": "sara.admin@syd.example.com"}
+
+# A customer application waiting for staff review (Onboarding → Applications).
+APPLICATION = {
+    "name": "Tandvården Öst AB",
+    "country": "SE",
+    "org_number": "556677-1233",
+    "address_line": "Östra vägen 7",
+    "postal_code": "602 20",
+    "city": "Norrköping",
+    "invoice_reference": "TÖ-2026",
+    "admin_name": "Olle Öst",
+    "admin_email": "olle.ost@tandost.example.com",
+    "admin_phone": "+46701234591",
+    "signatory_name": "Greta Gren",
+    "signatory_email": "greta.gren@tandost.example.com",
+    "signatory_phone": "+46701234592",
+    "signatory_personal_number": "",
+    "contract_name": "Olle Öst",
+    "contract_email": "olle.ost@tandost.example.com",
+    "contract_phone": "+46701234591",
+    "applicant_email": "olle.ost@tandost.example.com",
 }
 
 
@@ -420,6 +454,44 @@ class _Loader:
             )
             self._created(order)
 
+    def agreements_(self) -> None:
+        signed_on = utcnow().date() - timedelta(days=400)
+        for key, signed_by in PAPER_AGREEMENTS.items():
+            customer = self.customers[key]
+            if agreement_of(customer) is None:
+                record_paper_agreement(
+                    customer,
+                    signed_by=signed_by,
+                    signed_on=signed_on,
+                    note="Demo: signed on paper before Kundportal.",
+                    actor=self.actor,
+                )
+                self.summary.created += 1
+        for key, email in SIGNATORY.items():
+            customer, signatory = self.customers[key], self.users[email]
+            if agreement_of(customer) is None:
+                agreement = Agreement(
+                    customer=customer,
+                    text=current_text(),
+                    status=AgreementStatus.AWAITING_SIGNATURE,
+                    signatory_name=signatory.name,
+                    signatory_email=signatory.email,
+                    signatory_phone=signatory.phone,
+                    signatory_personal_number=signatory.personal_number,
+                )
+                self._created(agreement)
+                db.session.flush()
+                send_signing_link(agreement)
+
+    def application_(self) -> None:
+        org_number = "".join(ch for ch in APPLICATION["org_number"] if ch.isdigit())
+        if db.session.scalar(
+            select(CustomerApplication.id).where(CustomerApplication.org_number == org_number)
+        ):
+            return
+        submit_application(APPLICATION, actor=self.actor)
+        self.summary.created += 1
+
 
 def load_demo_data(*, actor: Actor) -> DemoSummary:
     """Create whatever of the demo data is missing; return the demo logins."""
@@ -429,5 +501,7 @@ def load_demo_data(*, actor: Actor) -> DemoSummary:
     loader.catalog_()
     loader.care_units_()
     loader.orders_()
+    loader.agreements_()
+    loader.application_()
     db.session.flush()
     return loader.summary
