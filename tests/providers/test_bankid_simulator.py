@@ -5,10 +5,12 @@ import json
 import os
 import queue
 import signal
+import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -218,8 +220,8 @@ def _read_lines(stream, lines: queue.Queue) -> None:
         lines.put(line)
 
 
-def test_the_command_line_serves_until_interrupted(tmp_path):
-    certs = tmp_path / "bankid-sim"
+def _start_command_line(tmp_path):
+    """The simulator's command line on free ports; returns once it says it serves."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -230,7 +232,7 @@ def test_the_command_line_serves_until_interrupted(tmp_path):
             "--control-port",
             "0",
             "--certs-dir",
-            str(certs),
+            str(tmp_path / "bankid-sim"),
             "--manual",
         ],
         cwd=ROOT,
@@ -242,15 +244,33 @@ def test_the_command_line_serves_until_interrupted(tmp_path):
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True)
     reader.start()
-    try:
-        config, output = {}, []
-        while "Ctrl+C" not in "".join(output):
-            line = lines.get(timeout=20)
-            output.append(line)
-            if line.strip().startswith("BANKID_"):
-                name, _, value = line.strip().partition("=")
-                config[name] = value
+    config, output = {}, []
+    while "Ctrl+C" not in "".join(output):
+        line = lines.get(timeout=20)
+        output.append(line)
+        if line.strip().startswith("BANKID_"):
+            name, _, value = line.strip().partition("=")
+            config[name] = value
+    return process, reader, lines, output, config
 
+
+def _wait_for_exit(process, reader, lines, output) -> None:
+    try:
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)  # the pipe is at its end once the process is gone
+        process.stdout.close()
+    while not lines.empty():
+        output.append(lines.get())
+
+
+def test_the_command_line_serves_until_interrupted(tmp_path):
+    certs = tmp_path / "bankid-sim"
+    process, reader, lines, output, config = _start_command_line(tmp_path)
+    try:
         with bankid_client_from_config(config) as client:
             order = client.sign(IP, "Attest from the CLI")
             control = next(line.split()[-1] for line in output if "control:" in line)
@@ -258,11 +278,7 @@ def test_the_command_line_serves_until_interrupted(tmp_path):
             result = client.collect(order.order_ref)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-        reader.join(timeout=5)  # the pipe is at its end once the process is gone
-        process.stdout.close()
-    while not lines.empty():
-        output.append(lines.get())
+        _wait_for_exit(process, reader, lines, output)
 
     assert result.is_complete
     assert "mode:     manual" in "".join(output)
@@ -270,3 +286,20 @@ def test_the_command_line_serves_until_interrupted(tmp_path):
     assert "BankID simulator stopped." in "".join(output)
     assert Path(config["BANKID_CERT"]) == (certs / "rp-client.pem").resolve()
     assert base64.b64decode(result.completion.signature)
+
+
+def test_a_burst_of_stop_signals_still_stops_it_and_frees_its_ports(tmp_path):
+    # bin/run's clean-up and a Ctrl+C can both signal it: the simulator once deadlocked in its
+    # signal handler that way and kept its ports, so the next start found them taken.
+    process, reader, lines, output, config = _start_command_line(tmp_path)
+    api_port = int(config["BANKID_API_URL"].split(":")[2].split("/")[0])
+    for _ in range(5):
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _wait_for_exit(process, reader, lines, output)
+
+    assert process.returncode == 0
+    assert "BankID simulator stopped." in "".join(output)
+    with socket.socket() as probe:  # the port is free again
+        probe.bind(("127.0.0.1", api_port))

@@ -6,7 +6,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from ...personal_number import normalise_personal_number
@@ -41,6 +40,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="pending hint codes, one per collect (default %(default)s)",
     )
     return parser.parse_args(argv)
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         "Ctrl+C stops it.",
         flush=True,
     )
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # The handler only raises: taking a lock in a signal handler (Event.set) deadlocks when a
+    # second signal lands while the first one's handler holds it, and a simulator stuck that
+    # way keeps its ports, so the next `bin/run` cannot start one.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
-        stopped.wait()
+        while True:
+            signal.pause()
     except KeyboardInterrupt:
         pass
     finally:
+        # Stopping takes a moment; more Ctrl+C or TERM signals must not interrupt it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         simulator.stop()
     print("BankID simulator stopped.", flush=True)
     return 0
