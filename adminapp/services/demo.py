@@ -344,6 +344,7 @@ class _Loader:
                     city=city,
                     address_line="Exempelgatan 1",
                     postal_code="123 45",
+                    invoice_reference=f"Demo {key}",
                     status=status,
                 )
                 self._created(customer)
