@@ -67,8 +67,27 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         control_port=args.control_port,
     )
+    # The handler only raises: taking a lock in a signal handler (Event.set) deadlocks when a
+    # second signal lands while the first one's handler holds it, and a simulator stuck that
+    # way keeps its ports, so the next `bin/run` cannot start one. Installed before it says it
+    # serves, so that whoever reads that may stop it at once.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     simulator.start()
-    mode = "manual (approve on the control page)" if args.manual else "auto-approve"
+    try:
+        _serve_until_stopped(simulator, person, args.manual)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # Stopping takes a moment; more Ctrl+C or TERM signals must not interrupt it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        simulator.stop()
+    print("BankID simulator stopped.", flush=True)
+    return 0
+
+
+def _serve_until_stopped(simulator: BankIDSimulator, person: Person, manual: bool) -> None:
+    mode = "manual (approve on the control page)" if manual else "auto-approve"
     print(
         "BankID simulator (RP API v6.0)\n"
         f"  API:      {simulator.base_url}\n"
@@ -83,22 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         "Ctrl+C stops it.",
         flush=True,
     )
-    # The handler only raises: taking a lock in a signal handler (Event.set) deadlocks when a
-    # second signal lands while the first one's handler holds it, and a simulator stuck that
-    # way keeps its ports, so the next `bin/run` cannot start one.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    try:
-        while True:
-            signal.pause()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        # Stopping takes a moment; more Ctrl+C or TERM signals must not interrupt it.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        simulator.stop()
-    print("BankID simulator stopped.", flush=True)
-    return 0
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":
