@@ -12,8 +12,11 @@ import re
 
 from axe_playwright_python.sync_playwright import Axe
 from flask_admin import Admin
+from sqlalchemy import select
 
-from models import User, db
+from adminapp.services import onboarding
+from adminapp.services.audit import Actor
+from models import Agreement, OutboxMessage, User, db
 from tests import factories
 
 from .conftest import log_in
@@ -179,3 +182,28 @@ def test_the_bankid_challenge_page(app, page, world, bankid):
     page.wait_for_url("**/challenge/**")
     assert_accessible(page, "BankID challenge with its QR code")
     page.goto("/account/")  # leaving cancels the BankID order, as a user walking away does
+
+
+def test_the_signing_page_and_the_printable_agreement(app, page, world):
+    with app.app_context():
+        application = factories.application()
+        onboarding.approve_application(
+            application, actor=Actor(user=db.session.get(User, world.staff_id))
+        )
+        db.session.commit()
+        body = db.session.scalar(
+            select(OutboxMessage.body_text).filter_by(template="agreement_to_sign")
+        )
+        agreement_id = db.session.scalar(
+            select(Agreement.id).filter_by(customer_id=application.customer_id)
+        )
+    page.goto(re.search(r"/sign/\S+", body).group(0))
+    assert_accessible(page, "the signatory's page")
+    page.locator("main form [type=submit]").last.click()  # no method chosen
+    assert_accessible(page, "the signatory's page with an error")
+    log_in(page, world.staff_email, factories.PASSWORD)
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/agreements/details/?id={agreement_id}")
+    assert_accessible(page, "agreement details")
+    page.goto(f"/admin/agreements/document/?id={agreement_id}")
+    assert_accessible(page, "printable agreement")
