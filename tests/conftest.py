@@ -62,14 +62,29 @@ def database_url(tmp_path_factory):
         _drop_postgres_database(base_url, name)
 
 
+_SEQUENCES: dict[str, str] = {}  # database URL -> one statement resetting its id sequences
+
+
 def _empty_tables() -> None:
+    """Delete every row the test made, and restart the ids at 1 as SQLite does.
+
+    On PostgreSQL, DELETE and setval take about 6 ms; TRUNCATE took 250 ms a test, a minute
+    and more of each run's time."""
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    for table in tables:
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        url = db.engine.url.render_as_string(hide_password=False)
+        if url not in _SEQUENCES:
+            sequences = [
+                db.session.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": t.name})
+                for t in tables
+                if "id" in t.c
+            ]
+            _SEQUENCES[url] = "SELECT " + ", ".join(
+                f"setval('{name}', 1, false)" for name in sequences if name
+            )
+        db.session.execute(text(_SEQUENCES[url]))
     db.session.commit()
 
 
