@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import (
     AuthChallenge,
+    CustomerStatus,
     DecisionKind,
     Order,
     OrderDecision,
@@ -61,6 +62,14 @@ def check_may_attest(order: Order, user: User, *, submitted_in_this_session: boo
         raise NotAllowed(_("You do not have the Attestant role. Ask your administrator."))
     if order.status != OrderStatus.AWAITING_ATTESTATION:
         raise TransitionRefused(already_decided_message(order))
+    if order.customer.status == CustomerStatus.SUSPENDED:
+        raise NotAllowed(
+            _(
+                "%(customer)s is suspended: its orders cannot be attested until customer "
+                "service reactivates it.",
+                customer=order.customer.name,
+            )
+        )
     if order.orderer_id == user.id and order.customer.require_four_eyes:
         raise NotAllowed(
             _(

@@ -117,6 +117,34 @@ def orderer_approved(orderer: User) -> None:
     )
 
 
+def customer_suspended(customer, admins: list[User], reason: str) -> None:
+    """Tells the customer's administrators that customer service suspended it, and why."""
+    for admin in admins:
+        queue_email(
+            to=admin.email,
+            template="customer_suspended",
+            subject=_l("%(name)s is suspended in Kundportal", name=customer.name),
+            locale=admin.locale,
+            context={"user": admin, "customer_name": customer.name, "reason": reason},
+        )
+
+
+def customer_reactivated(customer, admins: list[User]) -> None:
+    """Tells the customer's administrators that the customer may order again."""
+    for admin in admins:
+        queue_email(
+            to=admin.email,
+            template="customer_reactivated",
+            subject=_l("%(name)s can order in Kundportal again", name=customer.name),
+            locale=admin.locale,
+            context={
+                "user": admin,
+                "customer_name": customer.name,
+                "link": portal_url("auth.login"),
+            },
+        )
+
+
 # -- onboarding ---------------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from . import notifications, tokens
 from .accounts import check_password, normalise_email, set_password
 from .audit import Actor, changes_of, record
 from .ordering import release_held_orders
-from .users import add_user, check_user, refuse_while_switched, roles_named
+from .users import add_user, check_user, customer_admins, refuse_while_switched, roles_named
 
 
 def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -> User:
@@ -135,10 +135,6 @@ def confirm_email(raw: str) -> User:
     for admin in customer_admins(user.customer):
         notifications.orderer_awaits_approval(admin, user)
     return user
-
-
-def customer_admins(customer: Customer) -> list[User]:
-    return [u for u in customer.users if u.is_customer_admin and u.is_active]
 
 
 def approve_orderer(orderer: User, *, actor: Actor) -> None:

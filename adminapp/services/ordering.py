@@ -38,6 +38,7 @@ from . import notifications, tokens
 from .agreements import may_order
 from .audit import Actor, changes_of, record
 from .catalog import price_of
+from .users import customer_admins
 
 # Orders that count as "the customer already has one" for the start-up-fee warning.
 LIVE_STATUSES = frozenset(
@@ -96,10 +97,6 @@ def transition(
 
 
 # -- who may order ---------------------------------------------------------------------------
-
-
-def customer_admins(customer: Customer) -> list[User]:
-    return [u for u in customer.users if u.is_customer_admin and u.is_active]
 
 
 def attestants_of(customer: Customer) -> list[User]:

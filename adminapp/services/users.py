@@ -188,3 +188,8 @@ def delete_user(user: User, *, actor: Actor) -> None:
         _keep_an_admin(user)
     record("delete", actor=actor, obj=user, changes=snapshot_of(user))
     db.session.delete(user)
+
+
+def customer_admins(customer: Customer) -> list[User]:
+    """The customer's active administrators: who is told about the customer's affairs."""
+    return [u for u in customer.users if u.is_customer_admin and u.is_active]

@@ -80,6 +80,7 @@ def test_every_back_office_page(app, page, world):
         f"/admin/customers/edit/?id={world.a.customer_id}",
         f"/admin/users/details/?id={world.a.admin_id}",
         f"/admin/orders/details/?id={world.a.order_id}",
+        f"/admin/customers/suspend/?ids={world.a.customer_id}",
         "/account/",
         "/account/two-factor",
     ):

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from flask import flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from adminapp.errors import TransitionRefused
 from adminapp.services.catalog import check_care_unit
+from adminapp.services.customers import reactivate_customer, suspend_customer
 from adminapp.validation import format_org_number, normalise_org_number
-from models import CUSTOMER_TRANSITIONS, CareUnit, Customer, db
+from models import CareUnit, Customer, db
 
 from ..base import StaffModelView
 
@@ -25,6 +33,15 @@ def customer_ajax_loader(name: str = "customer") -> QueryAjaxModelLoader:
         order_by="name",
         page_size=10,
         placeholder=_l("Type to find a customer by name or organisation number"),
+    )
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Emailed to the customer's administrators and kept in the audit trail."),
+        render_kw={"rows": 5},
     )
 
 
@@ -51,21 +68,70 @@ class CustomerView(StaffModelView):
         "postal_code",
         "city",
         "invoice_reference",
-        "status",
     )
+    # The status moves only by its workflows: a new customer awaits its agreement (signed
+    # digitally, or recorded as signed on paper under Onboarding → Agreements), and the
+    # actions below suspend and reactivate.
 
     def on_model_change(self, form, model, is_created):
         model.name = (model.name or "").strip()
         model.org_number = normalise_org_number(model.country, model.org_number)
-        if not is_created:
-            history = db.inspect(model).attrs.status.history
-            if history.deleted and history.added:
-                old, new = history.deleted[0], history.added[0]
-                if new != old and new not in CUSTOMER_TRANSITIONS[old]:
-                    raise TransitionRefused(
-                        _("A customer cannot go from %(old)s to %(new)s.", old=old, new=new)
-                    )
         super().on_model_change(form, model, is_created)
+
+    @action("suspend", _l("Suspend…"))
+    def action_suspend(self, ids):
+        numbers = ",".join(i for i in ids if str(i).isdigit())
+        return redirect(self.get_url(".suspend_view", ids=numbers, url=get_redirect_target()))
+
+    @expose("/suspend/", methods=("GET", "POST"))
+    def suspend_view(self):
+        """Ask for the reason, then suspend every chosen customer with it."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        ids = [i for i in request.values.get("ids", "").split(",") if i.isdigit()]
+        customers = self.get_action_query(ids).all()
+        if not customers:
+            flash(_("Choose the customers to suspend."), "warning")
+            return redirect(return_url)
+        form = SuspendForm()
+        if form.validate_on_submit():
+            reason = form.reason.data
+
+            def suspend(customer, *, actor):
+                suspend_customer(customer, reason=reason, actor=actor)
+
+            self.run_action(
+                ids,
+                suspend,
+                done_message=lambda n: ngettext(
+                    "%(num)d customer suspended; its administrators are emailed.",
+                    "%(num)d customers suspended; their administrators are emailed.",
+                    n,
+                ),
+            )
+            return redirect(return_url)
+        return self.render(
+            "staff/customer_suspend.html",
+            form=form,
+            customers=customers,
+            ids=",".join(ids),
+            return_url=return_url,
+        )
+
+    @action(
+        "reactivate",
+        _l("Reactivate"),
+        _l("Let the chosen suspended customers order and attest again?"),
+    )
+    def action_reactivate(self, ids):
+        self.run_action(
+            ids,
+            reactivate_customer,
+            done_message=lambda n: ngettext(
+                "%(num)d customer reactivated; its administrators are emailed.",
+                "%(num)d customers reactivated; their administrators are emailed.",
+                n,
+            ),
+        )
 
 
 class CareUnitView(StaffModelView):
