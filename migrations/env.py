@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from models.base import made_on
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -99,6 +101,7 @@ def run_migrations_online():
         if connection.dialect.name == "sqlite":
             # Batch migrations rebuild tables; with foreign keys on, that would cascade.
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        conf_args.setdefault("include_object", made_on(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

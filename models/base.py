@@ -40,6 +40,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def made_on(dialect_name: str):
+    """Alembic's `include_object` for autogenerate on `dialect_name`: leaves out what the
+    models create only on another database (`Index(...).ddl_if(dialect=...)`), such as
+    PostgreSQL's trigram indexes when the database is SQLite."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, dialect_name)
+
+    return include_object
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC: the only time the database stores."""
     return datetime.now(UTC)

@@ -5,12 +5,18 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from models import Base, Role, RoleName, db
+from models.base import made_on
 
 
 def test_migrations_match_models(app):
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_object": made_on(conn.dialect.name),
+            },
         )
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
