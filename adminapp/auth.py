@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import session
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import User, db
 
-from .errors import NotAllowed
 from .extensions import login_manager
 from .services.audit import Actor
 
@@ -39,7 +37,7 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     user = db.session.get(User, uid)
-    if user is None or user.session_epoch != epoch or not user.is_active:
+    if user is None or user.session_epoch != epoch or not user.may_log_in:
         return None
     return user
 
@@ -59,15 +57,3 @@ def current_actor() -> Actor:
 
 def is_switched() -> bool:
     return bool(session.get(REAL_USER_KEY))
-
-
-def ensure_not_switched() -> None:
-    """Refuse what nobody may do while acting as someone else: attest, sign an agreement,
-    change the target's password or email, manage users. Every such page calls this."""
-    if is_switched():
-        raise NotAllowed(
-            _(
-                "Not while you act as another user. Switch back to your own account first, "
-                "then log in as yourself."
-            )
-        )

@@ -12,10 +12,10 @@ from flask.cli import with_appcontext
 from models import db
 
 from .config import PRODUCTION
+from .demo import load_demo_data
 from .errors import DomainError
 from .services.accounts import create_staff
 from .services.audit import Actor
-from .services.demo import load_demo_data
 from .services.outbox import deliver_due, delivery_configured
 
 

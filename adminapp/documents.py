@@ -15,7 +15,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from models import Agreement
 
-from .services.agreements import document_text, signature_rows
+from .services.agreement_texts import document_text, signature_rows
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVuSerif"

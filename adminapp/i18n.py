@@ -11,6 +11,8 @@ from flask_login import current_user
 
 # English now; Norwegian Bokmål and Swedish arrive with their catalogs.
 LOCALES = ("en",)
+# Each language in its own words, as a language menu shows it.
+LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål"}
 
 
 def select_locale() -> str:

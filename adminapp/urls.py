@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 
-def portal_url(endpoint: str, **values) -> str:
-    """The absolute URL of `endpoint` on the portal's public address (BASE_URL)."""
+def absolute_url(endpoint: str, **values) -> str:
+    """The absolute URL of `endpoint` (portal, back office or public page) on the public
+    address, BASE_URL: for links in emails."""
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"

@@ -1,6 +1,7 @@
 """Kundportal's data: SQLAlchemy models and their enums, one module per aggregate."""
 
 from .agreement import (
+    AGREEMENT_TRANSITIONS,
     APPLICATION_TRANSITIONS,
     Agreement,
     AgreementStatus,
@@ -9,10 +10,11 @@ from .agreement import (
     CustomerApplication,
     SignatureMethod,
 )
-from .audit import AuditEvent
-from .base import Base, UTCDateTime, db, utcnow
+from .audit import AuditAction, AuditEvent
+from .base import Base, Transitions, UTCDateTime, db, leading_to, reachable, utcnow
 from .catalog import Offering, OfferingTerms, RecurringPeriod, Service
 from .challenge import (
+    CHALLENGE_TRANSITIONS,
     AuthChallenge,
     ChallengeMethod,
     ChallengeStatus,
@@ -21,27 +23,47 @@ from .challenge import (
 )
 from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
 from .order import (
+    CANCELLABLE,
+    DELETABLE_STATUSES,
+    LIVE_STATUSES,
     ORDER_TRANSITIONS,
     DecisionKind,
     Order,
     OrderCareUnit,
     OrderDecision,
     OrderStatus,
-    order_transition_allowed,
+    orders_placed,
 )
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import OUTBOX_TRANSITIONS, OutboxMessage, OutboxStatus
 from .token import LinkToken, TokenPurpose
-from .user import LOGIN_STATUSES, CreatedVia, Role, RoleName, User, UserStatus, user_role
+from .user import (
+    LOGIN_STATUSES,
+    USER_TRANSITIONS,
+    CreatedVia,
+    Role,
+    RoleName,
+    User,
+    UserStatus,
+    user_role,
+)
 
 __all__ = [
+    "AGREEMENT_TRANSITIONS",
     "APPLICATION_TRANSITIONS",
+    "CANCELLABLE",
+    "CHALLENGE_TRANSITIONS",
     "CUSTOMER_TRANSITIONS",
+    "DELETABLE_STATUSES",
+    "LIVE_STATUSES",
     "LOGIN_STATUSES",
     "ORDER_TRANSITIONS",
+    "OUTBOX_TRANSITIONS",
+    "USER_TRANSITIONS",
     "Agreement",
     "AgreementStatus",
     "AgreementText",
     "ApplicationStatus",
+    "AuditAction",
     "AuditEvent",
     "AuthChallenge",
     "Base",
@@ -71,11 +93,14 @@ __all__ = [
     "SignatureMethod",
     "SmsMessage",
     "TokenPurpose",
+    "Transitions",
     "UTCDateTime",
     "User",
     "UserStatus",
     "db",
-    "order_transition_allowed",
+    "leading_to",
+    "orders_placed",
+    "reachable",
     "user_role",
     "utcnow",
 ]

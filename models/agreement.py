@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
+from .base import Base, TimestampMixin, Transitions, UTCDateTime, str_enum, utcnow
 from .customer import Country
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class ApplicationStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-APPLICATION_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+APPLICATION_TRANSITIONS: Transitions[ApplicationStatus] = {
     ApplicationStatus.SUBMITTED: frozenset(
         {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}
     ),
@@ -35,6 +35,12 @@ APPLICATION_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] =
 class AgreementStatus(enum.StrEnum):
     AWAITING_SIGNATURE = "awaiting_signature"
     SIGNED = "signed"  # read-only from then on
+
+
+AGREEMENT_TRANSITIONS: Transitions[AgreementStatus] = {
+    AgreementStatus.AWAITING_SIGNATURE: frozenset({AgreementStatus.SIGNED}),
+    AgreementStatus.SIGNED: frozenset(),
+}
 
 
 class SignatureMethod(enum.StrEnum):
@@ -65,6 +71,7 @@ class CustomerApplication(TimestampMixin, Base):
             postgresql_where=text("status = 'submitted'"),
         ),
     )
+    TRANSITIONS: ClassVar[Transitions[ApplicationStatus]] = APPLICATION_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[ApplicationStatus] = mapped_column(
@@ -141,6 +148,7 @@ class Agreement(TimestampMixin, Base):
         # A customer has one agreement: approving twice or recording paper twice cannot add one.
         Index("uq_agreement_customer_id", "customer_id", unique=True),
     )
+    TRANSITIONS: ClassVar[Transitions[AgreementStatus]] = AGREEMENT_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="RESTRICT"))

@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, str_enum, utcnow
+
+
+class AuditAction(enum.StrEnum):
+    """What an audit event records. Each has a label in every language
+    (`adminapp.labels`), so the history and the audit trail read as words."""
+
+    # Any object
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    # Accounts and logins
+    LOGIN = "login"
+    LOGOUT = "logout"
+    INVITE = "invite"
+    SET_PASSWORD = "set_password"
+    REQUEST_PASSWORD_RESET = "request_password_reset"
+    ACTIVATE = "activate"  # a user chose a first password; a customer's agreement was signed
+    VERIFY_IDENTITY = "verify_identity"
+    ENABLE_TWO_FACTOR = "enable_two_factor"
+    NEW_RECOVERY_CODES = "new_recovery_codes"
+    # Orderers and users
+    REGISTER = "register"
+    CONFIRM_EMAIL = "confirm_email"
+    APPROVE = "approve"  # an orderer or an application
+    DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"  # a user or a customer
+    # Switch to and log in as
+    SWITCH_TO = "switch_to"
+    LOG_IN_AS = "log_in_as"
+    SWITCH_BACK = "switch_back"
+    # Orders
+    FILL = "fill"
+    SUBMIT = "submit"  # an order or an application
+    RELEASE = "release"
+    CANCEL = "cancel"
+    ATTEST = "attest"
+    REJECT = "reject"  # an order or an application
+    SEND_INSTRUCTIONS = "send_instructions"
+    COMPLETE = "complete"
+    # Customers
+    SUSPEND = "suspend"
+    # Agreements
+    SEND_SIGNING_LINK = "send_signing_link"
+    START_SIGNATURE = "start_signature"
+    SIGN = "sign"
+    RECORD_PAPER_AGREEMENT = "record_paper_agreement"
+    # Strong authentication
+    START_CHALLENGE = "start_challenge"
+    COMPLETE_CHALLENGE = "complete_challenge"
+    USE_CHALLENGE = "use_challenge"
+    CHALLENGE_FAILED = "challenge_failed"
+    CHALLENGE_CANCELLED = "challenge_cancelled"
+    CHALLENGE_EXPIRED = "challenge_expired"
+    # Email
+    RETRY = "retry"
 
 
 class AuditEvent(Base):
@@ -40,8 +96,8 @@ class AuditEvent(Base):
     )
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(50))
+    action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, 50))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     def __str__(self) -> str:
-        return f"{self.action} {self.object_type} #{self.object_id}"
+        return f"{self.action.value} {self.object_type} #{self.object_id}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, Enum, MetaData, String, TypeDecorator, event
@@ -106,3 +107,27 @@ class TimestampMixin:
 
 def email_column(**kwargs) -> Mapped[str]:
     return mapped_column(String(254), **kwargs)
+
+
+# -- state machines ---------------------------------------------------------------------------
+# Every model with a `status` declares `TRANSITIONS`: each status and the statuses it may move
+# to. It is pure data; `adminapp.services.states.move` is the one way a status changes.
+
+S = TypeVar("S", bound=enum.Enum)
+Transitions = dict[S, frozenset[S]]
+
+
+def reachable(transitions: Transitions[S], start: S) -> frozenset[S]:
+    """Every status an object in `start` can still come to, `start` included."""
+    seen, todo = {start}, [start]
+    while todo:
+        for following in transitions[todo.pop()]:
+            if following not in seen:
+                seen.add(following)
+                todo.append(following)
+    return frozenset(seen)
+
+
+def leading_to(transitions: Transitions[S], target: S) -> frozenset[S]:
+    """The statuses with a move straight to `target`."""
+    return frozenset(status for status, following in transitions.items() if target in following)

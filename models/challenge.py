@@ -6,11 +6,12 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, str_enum, utcnow
+from .base import Base, Transitions, UTCDateTime, str_enum, utcnow
 
 
 class ChallengeMethod(enum.StrEnum):
@@ -27,6 +28,17 @@ class ChallengeStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+_C = ChallengeStatus
+CHALLENGE_TRANSITIONS: Transitions[ChallengeStatus] = {
+    _C.PENDING: frozenset({_C.COMPLETED, _C.FAILED, _C.CANCELLED, _C.EXPIRED}),
+    _C.COMPLETED: frozenset({_C.USED}),
+    _C.USED: frozenset(),
+    _C.FAILED: frozenset(),
+    _C.CANCELLED: frozenset(),
+    _C.EXPIRED: frozenset(),
+}
+
+
 class AuthChallenge(Base):
     """One attempt to prove who approves `text`, bound to a subject and a purpose.
 
@@ -39,6 +51,7 @@ class AuthChallenge(Base):
         Index("ix_auth_challenge_purpose", "purpose", "object_id"),
         Index("ix_auth_challenge_phone_created_at", "phone", "created_at"),
     )
+    TRANSITIONS: ClassVar[Transitions[ChallengeStatus]] = CHALLENGE_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The id the browser sees: random, so challenge URLs cannot be guessed.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, str_enum
+from .base import Base, TimestampMixin, Transitions, str_enum
 
 if TYPE_CHECKING:
     from .user import User
@@ -20,7 +20,7 @@ class CustomerStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-CUSTOMER_TRANSITIONS: dict[CustomerStatus, frozenset[CustomerStatus]] = {
+CUSTOMER_TRANSITIONS: Transitions[CustomerStatus] = {
     CustomerStatus.AWAITING_SIGNATURE: frozenset({CustomerStatus.ACTIVE}),
     CustomerStatus.ACTIVE: frozenset({CustomerStatus.SUSPENDED}),
     CustomerStatus.SUSPENDED: frozenset({CustomerStatus.ACTIVE}),
@@ -39,6 +39,7 @@ class Customer(TimestampMixin, Base):
         Index("ix_customer_status_name", "status", "name"),
         Index("ix_customer_created_at", "created_at"),
     )
+    TRANSITIONS: ClassVar[Transitions[CustomerStatus]] = CUSTOMER_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)

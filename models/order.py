@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, UTCDateTime, str_enum
+from .base import Base, TimestampMixin, Transitions, UTCDateTime, leading_to, reachable, str_enum
 from .catalog import MONEY
 from .user import User
 
@@ -31,7 +31,7 @@ class OrderStatus(enum.StrEnum):
 
 
 _S = OrderStatus
-ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+ORDER_TRANSITIONS: Transitions[OrderStatus] = {
     _S.DRAFT: frozenset({_S.HELD, _S.AWAITING_ATTESTATION, _S.CANCELLED}),
     _S.HELD: frozenset({_S.AWAITING_ATTESTATION, _S.CANCELLED}),
     _S.AWAITING_ATTESTATION: frozenset({_S.ATTESTED, _S.REJECTED, _S.CANCELLED}),
@@ -43,12 +43,21 @@ ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
-def order_transition_allowed(current: OrderStatus, new: OrderStatus) -> bool:
-    return new in ORDER_TRANSITIONS[current]
+# What the table implies, named once:
+# - the orderer (or staff) may cancel an order until it is attested;
+CANCELLABLE = leading_to(ORDER_TRANSITIONS, _S.CANCELLED)
+# - "the customer already has one" (the start-up-fee warning): submitted, and still on its way
+#   to delivery or delivered;
+LIVE_STATUSES = frozenset(
+    s for s in _S if s != _S.DRAFT and _S.COMPLETED in reachable(ORDER_TRANSITIONS, s)
+)
+# - staff may delete an order that never went anywhere; anything else is kept for the record.
+DELETABLE_STATUSES = frozenset({_S.DRAFT, _S.CANCELLED})
 
 
 class Order(TimestampMixin, Base):
     __tablename__ = "customer_order"
+    TRANSITIONS: ClassVar[Transitions[OrderStatus]] = ORDER_TRANSITIONS
     __table_args__ = (
         # The lists' default sort and its sortable columns (bench/list_pages.py found the
         # whole table sorted per page without the first two).
@@ -177,12 +186,12 @@ class OrderDecision(Base):
         return f"{self.kind.value} by {self.user_name}"
 
 
-# How many orders a user placed: a correlated subquery, loaded only where a list asks for it
-# (`undefer(User.order_count)`), so the orderers list counts in its own query.
-User.order_count = column_property(
-    select(func.count(Order.id))
-    .where(Order.orderer_id == User.id)
-    .correlate_except(Order)
-    .scalar_subquery(),
-    deferred=True,
-)
+def orders_placed():
+    """How many orders a user placed, as a correlated count: a list that shows it loads it
+    with `with_expression(User.order_count, orders_placed())`, in its own query."""
+    return (
+        select(func.count(Order.id))
+        .where(Order.orderer_id == User.id)
+        .correlate_except(Order)
+        .scalar_subquery()
+    )

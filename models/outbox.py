@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, str_enum, utcnow
+from .base import Base, Transitions, UTCDateTime, str_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for its first or next attempt
     SENT = "sent"  # the SMTP server accepted it
     FAILED = "failed"  # gave up after the last attempt; staff may retry
+
+
+OUTBOX_TRANSITIONS: Transitions[OutboxStatus] = {
+    OutboxStatus.QUEUED: frozenset({OutboxStatus.SENT, OutboxStatus.FAILED}),
+    OutboxStatus.SENT: frozenset(),
+    OutboxStatus.FAILED: frozenset({OutboxStatus.QUEUED}),  # staff retry it
+}
 
 
 class OutboxMessage(Base):
@@ -26,6 +34,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_message_recipient_created_at", "recipient", "created_at"),
     )
+    TRANSITIONS: ClassVar[Transitions[OutboxStatus]] = OUTBOX_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

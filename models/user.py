@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -19,9 +19,9 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from .base import Base, TimestampMixin, UTCDateTime, str_enum
+from .base import Base, TimestampMixin, Transitions, UTCDateTime, str_enum
 
 if TYPE_CHECKING:
     from .customer import Customer
@@ -34,6 +34,16 @@ class UserStatus(enum.StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"  # kept for the record, may not log in
 
+
+_U = UserStatus
+USER_TRANSITIONS: Transitions[UserStatus] = {
+    _U.INVITED: frozenset({_U.ACTIVE, _U.DISABLED}),  # chose a password
+    _U.UNCONFIRMED: frozenset({_U.PENDING_APPROVAL, _U.DISABLED}),  # confirmed the email
+    _U.PENDING_APPROVAL: frozenset({_U.ACTIVE, _U.DISABLED}),  # approved by an admin
+    _U.ACTIVE: frozenset({_U.DISABLED}),
+    # Reactivated: back to where the user was before (no password yet, not approved yet).
+    _U.DISABLED: frozenset({_U.INVITED, _U.PENDING_APPROVAL, _U.ACTIVE}),
+}
 
 # Statuses whose holder may log in with a password.
 LOGIN_STATUSES = frozenset({UserStatus.ACTIVE, UserStatus.PENDING_APPROVAL})
@@ -104,6 +114,7 @@ class User(TimestampMixin, Base):
         Index("ix_user_created_at", "created_at"),
         Index("ix_user_status_created_at", "status", "created_at"),
     )
+    TRANSITIONS: ClassVar[Transitions[UserStatus]] = USER_TRANSITIONS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(
@@ -135,6 +146,10 @@ class User(TimestampMixin, Base):
     # Part of the session's user id: raising it logs out every other session of the user.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    # How many orders the user placed: only where a list asks for it
+    # (`with_expression(User.order_count, models.order.orders_placed())`), else None.
+    order_count: Mapped[int | None] = query_expression()
+
     customer: Mapped[Customer | None] = relationship(back_populates="users")
     roles: Mapped[list[Role]] = relationship(secondary=user_role, order_by=Role.id)
     approved_by: Mapped[User | None] = relationship(remote_side=[id])
@@ -153,6 +168,12 @@ class User(TimestampMixin, Base):
 
     @property
     def is_active(self) -> bool:
+        # Flask-Login's name for "may log in"; the portal's own code says `may_log_in`, since
+        # a user pending approval may log in but is not `UserStatus.ACTIVE`.
+        return self.may_log_in
+
+    @property
+    def may_log_in(self) -> bool:
         return self.status in LOGIN_STATUSES
 
     def get_id(self) -> str:

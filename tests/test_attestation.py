@@ -11,6 +11,7 @@ from adminapp.errors import DomainError
 from adminapp.services import attestation, strong_auth
 from adminapp.services.audit import Actor
 from models import (
+    AuditAction,
     ChallengeStatus,
     Order,
     OrderDecision,
@@ -205,11 +206,10 @@ def test_a_switched_session_cannot_attest(app, client, world, login_as, order_id
     token = _token(client, "/admin/users/")
     client.post(f"/switch/{world.a.attestant_id}", data={"csrf_token": token})
     response = client.get(f"/portal/attest/{order_id}", follow_redirects=True)
-    assert "Nobody attests while acting as another user" in response.get_data(as_text=True)
-    with app.app_context(), pytest.raises(DomainError):
+    assert "Not while you act as another user" in response.get_data(as_text=True)
+    with app.app_context(), pytest.raises(DomainError, match="Not while you act as another user"):
         attestation.reject(
             db.session.get(Order, order_id),
-            db.session.get(User, world.a.attestant_id),
             reason="x",
             actor=Actor(
                 user=db.session.get(User, world.a.attestant_id),
@@ -337,7 +337,6 @@ def _race(app, order_id, attestant_id, challenge_ids) -> list[str]:
                 barrier.wait(timeout=60)
                 attestation.attest(
                     order,
-                    user,
                     challenge_id,
                     actor=Actor(user=user),
                     submitted_in_this_session=False,
@@ -401,7 +400,7 @@ def test_concurrent_attestations_record_one(app, world, order_id, sms_gateway):
                     .where(
                         AuditEvent.object_type == "Order",
                         AuditEvent.object_id == current,
-                        AuditEvent.action == "attested",
+                        AuditEvent.action == AuditAction.ATTEST,
                     )
                 )
                 == 1

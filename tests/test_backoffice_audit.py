@@ -1,6 +1,6 @@
 """Every create, edit and delete made through the back office writes an audit event."""
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import AuditEvent, Customer, Order, OrderStatus, Service, User, db
 
@@ -185,7 +185,9 @@ def test_audit_trail_cannot_be_edited_or_deleted(app, client, world, login_as):
     client.post("/admin/audit_events/delete/", data={"csrf_token": token, "id": event.id})
     client.post("/admin/audit_events/new/", data={"csrf_token": token, "action": "forged"})
     assert len(_events(app, action="login")) == 1
-    assert _events(app, action="forged") == []
+    with app.app_context():  # no such action exists, so look at the stored text itself
+        forged = db.session.scalar(text("SELECT count(*) FROM audit_event WHERE action = 'forged'"))
+    assert forged == 0
 
 
 def test_offering_terms_change_makes_a_new_version(app, client, world, login_as):

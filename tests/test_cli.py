@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from adminapp.services.demo import DEMO_PASSWORD
+from adminapp.demo import DEMO_PASSWORD
 from models import (
     Agreement,
     AgreementStatus,

@@ -91,8 +91,9 @@ def test_only_an_active_customer_can_be_suspended(app, client, world, login_as):
         waiting_id = waiting.id
     login_as(world.staff_email)
     response = _suspend(client, waiting_id)
-    assert "Waiting Clinic is awaiting_signature and cannot become suspended" in (
-        response.get_data(as_text=True)
+    assert (
+        "Waiting Clinic is awaiting the signature of its agreement and cannot become suspended"
+        in response.get_data(as_text=True)
     )
     assert _status(app, waiting_id) == CustomerStatus.AWAITING_SIGNATURE
 
@@ -112,7 +113,7 @@ def test_reactivate(app, client, world, login_as):
     )
     body = response.get_data(as_text=True)
     assert "1 customer reactivated" in body
-    assert "Customer B is active and cannot become active" in body  # B was never suspended
+    assert "Customer B is not suspended." in body  # B was never suspended
     assert _status(app, world.a.customer_id) == CustomerStatus.ACTIVE
     (mail,) = _mail(app, "customer_reactivated")
     assert mail.recipient == world.a.admin_email

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from adminapp.errors import TransitionRefused
-from adminapp.services import agreements, onboarding
+from adminapp.services import agreement_texts, customers, onboarding
 from adminapp.services.audit import Actor
 from models import (
     Agreement,
@@ -154,7 +154,7 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
     assert done.status_code == 302 and done.headers["Location"] == "/portal/"
     assert anonymous.get("/portal/users/").status_code == 200
     with app.app_context():
-        allowed, reason = agreements.may_order(db.session.get(Customer, customer_id))
+        allowed, reason = customers.may_order(db.session.get(Customer, customer_id))
     assert not allowed and "not signed yet" in reason
 
 
@@ -372,7 +372,7 @@ def test_an_existing_customer_gets_an_agreement_signed_on_paper(app, staff, worl
         assert agreement.signed_at.date() == date(2024, 3, 1)
         assert agreement.recorded_by_id == world.staff_id
         assert db.session.get(Customer, customer_id).status == CustomerStatus.ACTIVE
-        assert agreements.may_order(db.session.get(Customer, customer_id)) == (True, "")
+        assert customers.may_order(db.session.get(Customer, customer_id)) == (True, "")
         assert _count(app, AuditEvent, action="record_paper_agreement", object_id=agreement.id)
     # A second one is refused and changes nothing.
     body = _paper(staff, customer_id, signed_by="Someone Else").get_data(as_text=True)
@@ -420,7 +420,7 @@ def test_paper_agreement_bad_input(app, staff, world, overrides, message):
 def test_may_order_says_why_not(app, status, allowed, reason):
     with app.test_request_context():
         customer = factories.customer(status=status)
-        result = agreements.may_order(customer)
+        result = customers.may_order(customer)
     assert result.allowed is allowed
     assert reason in result.reason
     assert (result.allowed, result.reason) == tuple(result)
@@ -490,8 +490,8 @@ def test_the_migration_seeds_the_same_first_text_the_app_would():
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert (migration.V1_TITLE, migration.V1_BODY) == (
-        agreements.DEFAULT_TITLE,
-        agreements.DEFAULT_BODY,
+        agreement_texts.DEFAULT_TITLE,
+        agreement_texts.DEFAULT_BODY,
     )
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, update
 
-from adminapp.services import agreements, onboarding
+from adminapp.services import agreement_texts, agreements, customers, onboarding
 from adminapp.services.audit import Actor
 from models import (
     Agreement,
@@ -109,7 +109,7 @@ def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
     signing = _approved(app, world)
     page = client.get(signing.link).get_data(as_text=True)
     with app.app_context():
-        text = agreements.document(db.session.get(Agreement, signing.agreement_id))
+        text = agreement_texts.document(db.session.get(Agreement, signing.agreement_id))
     assert signing.customer_name in page and "version 1" in page
     assert hashlib.sha256(text.encode()).hexdigest() in page  # the fingerprint shown
 
@@ -142,7 +142,7 @@ def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
         challenge = db.session.get(AuthChallenge, agreement.challenge_id)
         assert challenge.status == ChallengeStatus.USED
         assert challenge.text_sha256 == agreement.signed_text_sha256
-        assert agreements.may_order(db.session.get(Customer, signing.customer_id)).allowed
+        assert customers.may_order(db.session.get(Customer, signing.customer_id)).allowed
         sign_event = db.session.scalar(select(AuditEvent).filter_by(action="sign"))
         assert sign_event.object_id == signing.agreement_id
         assert sign_event.changes["signed_text_sha256"] == agreement.signed_text_sha256
@@ -181,7 +181,7 @@ def test_signing_with_bankid_from_the_person_in_the_application(
     # The order requires the application's person, and shows exactly the document to sign.
     assert order.person.personal_number == personal_number
     with app.app_context():
-        text = agreements.document(db.session.get(Agreement, signing.agreement_id))
+        text = agreement_texts.document(db.session.get(Agreement, signing.agreement_id))
     assert order.user_visible_data == text
     finish = _complete_bankid(client, started.headers["Location"])
     assert client.get(finish).headers["Location"] == "/sign/signed"
@@ -194,7 +194,7 @@ def test_signing_with_bankid_from_the_person_in_the_application(
     assert completion["user"]["personalNumber"] == personal_number
     assert completion["signature"] and completion["ocspResponse"]
     assert agreement.signed_text == text
-    assert agreements.signed_text_verifies(agreement)
+    assert agreement_texts.signed_text_verifies(agreement)
 
     # Staff see it, the personal number masked, and can download it.
     staff = app.test_client()
@@ -361,11 +361,12 @@ def test_the_stored_hash_verifies_the_signed_text(app, client, world, sms_gatewa
     assert hashlib.sha256(agreement.signed_text.encode("utf-8")).hexdigest() == (
         agreement.signed_text_sha256
     )
-    assert agreements.signed_text_verifies(agreement)
+    assert agreement_texts.signed_text_verifies(agreement)
     with app.app_context():  # someone tampers with the stored text
         db.session.get(Agreement, signing.agreement_id).signed_text += " (and a free car)"
         db.session.commit()
-        assert not agreements.signed_text_verifies(db.session.get(Agreement, signing.agreement_id))
+        tampered = db.session.get(Agreement, signing.agreement_id)
+        assert not agreement_texts.signed_text_verifies(tampered)
     staff = app.test_client()
     login(staff, world.staff_email)
     body = staff.get(f"/admin/agreements/details/?id={signing.agreement_id}").get_data(as_text=True)

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from adminapp.errors import InvalidInput, NotAllowed, TransitionRefused
 from adminapp.services import ordering
 from adminapp.services.audit import Actor
+from adminapp.services.states import move
 from models import (
+    AuditAction,
     AuditEvent,
     CustomerStatus,
     Offering,
@@ -238,11 +240,10 @@ def test_care_units_of_another_customer_are_refused(app, orderer_a, world, catal
         with pytest.raises(InvalidInput, match="your own organisation"):
             ordering.fill_draft(
                 db.session.get(Order, order_id),
-                orderer=db.session.get(User, world.a.orderer_id),
                 care_unit_ids=[world.b.care_unit_id],
                 field_values={"go_live": "2027-01-01", "plan": "Basic"},
                 note="",
-                actor=Actor.for_system("test"),
+                actor=Actor(user=db.session.get(User, world.a.orderer_id)),
             )
 
 
@@ -411,7 +412,7 @@ def test_every_illegal_transition_is_refused(app, world, start):
                 continue
             order = factories.order(orderer=orderer, status=start)
             with pytest.raises(TransitionRefused):
-                ordering.transition(order, target, actor=Actor.for_system("test"), action="test")
+                move(order, target, actor=Actor.for_system("test"), action=AuditAction.UPDATE)
             db.session.refresh(order)
             assert order.status == start
 
@@ -436,9 +437,8 @@ def test_not_orderer_role_cannot_order(app, client, world, login_as, catalog):
     assert "You do not have the orderer role" in page
     with app.app_context(), pytest.raises(NotAllowed):
         ordering.start_draft(
-            db.session.get(User, world.a.attestant_id),
             db.session.get(Offering, catalog["offering_id"]),
-            actor=Actor.for_system("test"),
+            actor=Actor(user=db.session.get(User, world.a.attestant_id)),
         )
     assert Role and OutboxMessage
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
 from adminapp.i18n import local_datetime, money
+from adminapp.labels import label, status_label
 from models import (
     Agreement,
     AgreementText,
@@ -35,12 +36,12 @@ from . import errors
 from .base import StaffIndexView
 from .customer import PortalIndexView
 from .customer.attestation import AttestationView
-from .customer.care_units import CustomerCareUnitView
+from .customer.care_units import PortalCareUnitView
 from .customer.orderers import OrdererView
 from .customer.ordering import OrderingView
-from .customer.orders import CustomerOrderView
+from .customer.orders import PortalOrderView
 from .customer.settings import SettingsView
-from .customer.users import CustomerUserView
+from .customer.users import PortalUserView
 from .public import (
     account,
     apply,
@@ -142,17 +143,17 @@ def init_portal_admin(app: Flask) -> Admin:
         )
     )
     portal.add_view(
-        CustomerUserView(
+        PortalUserView(
             User, db, name=_l("Users and roles"), endpoint="portal_users", url="/portal/users"
         )
     )
     portal.add_view(
-        CustomerOrderView(
+        PortalOrderView(
             Order, db, name=_l("Orders"), endpoint="portal_orders", url="/portal/orders"
         )
     )
     portal.add_view(
-        CustomerCareUnitView(
+        PortalCareUnitView(
             CareUnit,
             db,
             name=_l("Care units"),
@@ -182,6 +183,8 @@ def init_views(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["status_label"] = status_label
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
     app.extensions["kundportal_admins"] = {

@@ -14,6 +14,7 @@ from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
 
 from adminapp.i18n import local_datetime
+from adminapp.labels import label
 
 
 def _local_to_utc(value: datetime) -> datetime:
@@ -90,7 +91,11 @@ def _datetime_formatter(view, value, name):
 
 
 def _enum_formatter(view, value, name):
-    return value.value
+    return label(value)
+
+
+def _enum_value(view, value, name):
+    return value.value  # exports keep the stable value, for whoever processes the file
 
 
 def _decimal_formatter(view, value, name):
@@ -106,7 +111,7 @@ EXPORT_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
 EXPORT_FORMATTERS.update(
     {
         datetime: lambda view, value, name: value.isoformat(),
-        Enum: _enum_formatter,
+        Enum: _enum_value,
         Decimal: lambda view, value, name: str(value),
     }
 )

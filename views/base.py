@@ -1,8 +1,8 @@
 """The secure base views every Flask-Admin view inherits.
 
-One place holds access (`is_accessible`), the CSRF form, auditing of every create, edit and
-delete, fast lists, and the tenant scope hook (`scope`) that list, count, get_one, actions,
-export and lookups all go through.
+One place holds access (`is_accessible`), the CSRF form, per-action rights, fast lists, the
+tenant scope hook (`scope`) that list, count, get_one, actions, export and lookups all go
+through, and the routing of every create, edit and delete to the service that owns it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +19,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from adminapp.auth import current_actor, is_switched
-from adminapp.errors import DomainError, InvalidInput
-from adminapp.services.audit import changes_of, record, snapshot_of
+from adminapp.auth import current_actor
+from adminapp.errors import DomainError, NotAllowed
+from adminapp.services.guards import ensure_not_switched
 from models import RoleName, db
 
 from .admin_types import (
@@ -30,6 +31,7 @@ from .admin_types import (
     FilterConverter,
     ModelConverter,
 )
+from .outcome import run_service
 
 
 def _stream(query):
@@ -62,24 +64,27 @@ class StaffAccess(AccessMixin):
 class CustomerAccess(AccessMixin):
     """Users of a customer, holding one of `required_roles` (any customer user if empty).
 
-    Views with `refuse_while_switched` (managing users) are closed to a switched session.
+    Views with `refuse_while_switched` (managing users, attesting, settings) are closed to a
+    switched session by the services' own guard, so page and service say the same.
     """
 
     required_roles: frozenset[RoleName] = frozenset()
     refuse_while_switched = False
-    switched_message = _l("Not while you act as another user: switch back to manage users.")
 
     def allowed(self, user) -> bool:
         if user.is_staff or user.customer_id is None:
             return False
-        if self.refuse_while_switched and is_switched():
+        if self.refuse_while_switched and current_actor().is_switched:
             return False
         return not self.required_roles or bool(self.required_roles & user.role_names)
 
     def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated and self.refuse_while_switched and is_switched():
-            flash(str(self.switched_message), "error")
-            return redirect(url_for("portal.index"))
+        if current_user.is_authenticated and self.refuse_while_switched:
+            try:
+                ensure_not_switched(current_actor())
+            except NotAllowed as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("portal.index"))
         return super().inaccessible_callback(name, **kwargs)
 
 
@@ -181,24 +186,56 @@ class SecureModelView(AccessMixin, ModelView):
         )
         return count, _stream(query)
 
-    # -- audit --------------------------------------------------------------------------------
-    def on_model_change(self, form, model, is_created):
-        changes = changes_of(model)
-        record(
-            "create" if is_created else "update", actor=current_actor(), obj=model, changes=changes
-        )
+    # -- writes: each through the service that owns it ---------------------------------------
+    # Flask-Admin's own save would write the form onto the model and commit, around every rule
+    # and audit of the services. Here its create, update and delete call `create_with`,
+    # `update_with` and `delete_with`, which a view that allows the operation defines, each
+    # calling a service with the acting user; `run_service` then commits or rolls back.
 
-    def on_model_delete(self, model):
-        record("delete", actor=current_actor(), obj=model, changes=snapshot_of(model))
+    def create_with(self, form, actor):
+        raise NotImplementedError(f"{type(self).__name__} names no service that creates")
+
+    def update_with(self, form, model, actor):
+        raise NotImplementedError(f"{type(self).__name__} names no service that updates")
+
+    def delete_with(self, model, actor):
+        raise NotImplementedError(f"{type(self).__name__} names no service that deletes")
+
+    def create_model(self, form):
+        return self.call_service(form, lambda: self.create_with(form, current_actor()))
+
+    def update_model(self, form, model):
+        return self.call_service(form, lambda: self.update_with(form, model, current_actor()))
+
+    def delete_model(self, model):
+        return self.call_service(None, lambda: self.delete_with(model, current_actor()))
+
+    @staticmethod
+    def form_values(form, *names: str) -> dict:
+        """The data of the form's fields `names` (all but the CSRF token if none named)."""
+        names = names or tuple(n for n in form._fields if n != "csrf_token")
+        return {name: form[name].data for name in names}
 
     @action("delete", _l("Delete"), _l("Delete the selected records?"))
     def action_delete(self, ids):
         # Flask-Admin's own binds the raw ids unparsed; ours goes through the scoped query.
-        deleted = sum(1 for model in self.get_action_query(ids).all() if self.delete_model(model))
-        if deleted:
-            flash(
-                ngettext("%(num)d record deleted.", "%(num)d records deleted.", deleted), "success"
-            )
+        self.run_action(
+            ids,
+            self.delete_with,
+            done_message=lambda n: ngettext(
+                "%(num)d record deleted.", "%(num)d records deleted.", n
+            ),
+        )
+
+    # Per-action rights: an action's name and who may run it, `rule(user) -> bool`, on top of
+    # Flask-Admin's own (delete needs `can_delete`). Checked for the menu and for the POST.
+    action_rules: dict = {}
+
+    def is_action_allowed(self, name):
+        rule = self.action_rules.get(name)
+        if rule is not None and not (current_user.is_authenticated and rule(current_user)):
+            return False
+        return super().is_action_allowed(name)
 
     def handle_view_exception(self, exc):
         if isinstance(exc, DomainError):
@@ -207,33 +244,36 @@ class SecureModelView(AccessMixin, ModelView):
         return super().handle_view_exception(exc)
 
     def call_service(self, form, service):
-        """Run `service()`, commit, and return its result; on a refusal, roll back, put the
-        message on its form field (or flash it) and return False."""
-        try:
-            result = service()
-            db.session.commit()
-        except InvalidInput as exc:
-            db.session.rollback()
-            field = form[exc.field] if form is not None and exc.field in form else None
-            if field is not None:
-                field.errors = [*field.errors, str(exc)]
-            else:
-                flash(str(exc), "error")
+        """Run `service()` as Flask-Admin's hooks want it: its result (True for None) once
+        committed, or False after a refusal, whose message is on the form or flashed."""
+        outcome = run_service(service, form=form)
+        if not outcome.ok:
             return False
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return result if result is not None else True
+        return outcome.value if outcome.value is not None else True
 
     # -- actions ------------------------------------------------------------------------------
+    # What a button on a record that is gone (or not the user's to see) says.
+    missing_message = _l("This record does not exist, or is not yours to change.")
+
+    def run_on_one(self, service, *, done_message):
+        """A button on one record's page or row (a POST with CSRF, `id` in the form): call
+        `service(obj, actor=...)` on it, if in scope, and go back where the button was."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        obj = self.get_one(request.form.get("id"))
+        if obj is None:
+            flash(str(self.missing_message), "error")
+            return redirect(return_url)
+        if run_service(lambda: service(obj, actor=current_actor())):
+            flash(done_message(obj), "success")
+        return redirect(return_url)
+
     def run_action(self, ids, service, *, done_message):
         """Call `service(obj, actor=...)` for each in-scope id; commit once; flash the outcome."""
         actor = current_actor()
         done, refused = 0, []
         for obj in self.get_action_query(ids).all():
             try:
-                with db.session.begin_nested():
+                with db.session.begin_nested():  # a refusal undoes only its own row
                     service(obj, actor=actor)
                 done += 1
             except DomainError as exc:

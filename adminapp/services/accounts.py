@@ -6,12 +6,23 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import CreatedVia, TokenPurpose, User, UserStatus, db, utcnow
+from models import (
+    AuditAction,
+    AuthChallenge,
+    CreatedVia,
+    TokenPurpose,
+    User,
+    UserStatus,
+    db,
+    utcnow,
+)
 
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed
-from . import notifications, tokens
+from . import notifications, strong_auth, tokens
 from .audit import Actor, record
+from .guards import ensure_not_switched
+from .states import move
 
 PASSWORD_LINKS = (TokenPurpose.SET_PASSWORD, TokenPurpose.RESET_PASSWORD)
 
@@ -42,7 +53,7 @@ def authenticate(email: str, password: str) -> User | None:
     Costs one hash check whether or not the email exists.
     """
     user = login_user_by_email(email or "")
-    if user is None or not user.is_active:
+    if user is None or not user.may_log_in:
         passwords.verify_password(None, password)
         return None
     if not passwords.verify_password(user.password_hash, password):
@@ -54,7 +65,11 @@ def authenticate(email: str, password: str) -> User | None:
 
 def record_login(user: User, *, actor: Actor) -> None:
     user.last_login_at = utcnow()
-    record("login", actor=actor, obj=user)
+    record(AuditAction.LOGIN, actor=actor, obj=user)
+
+
+def record_logout(*, actor: Actor) -> None:
+    record(AuditAction.LOGOUT, actor=actor, obj=actor.user)
 
 
 def check_password(user: User, password: str) -> None:
@@ -69,7 +84,7 @@ def set_password(user: User, password: str, *, actor: Actor) -> None:
     check_password(user, password)
     user.password_hash = passwords.hash_password(password)
     user.session_epoch = (user.session_epoch or 0) + 1
-    record("set_password", actor=actor, obj=user, changes={"password_hash": "changed"})
+    record(AuditAction.SET_PASSWORD, actor=actor, obj=user, changes={"password_hash": "changed"})
 
 
 def create_staff(email: str, name: str, password: str, *, actor: Actor) -> User:
@@ -91,7 +106,7 @@ def create_staff(email: str, name: str, password: str, *, actor: Actor) -> User:
     check_password(user, password)
     user.password_hash = passwords.hash_password(password)
     db.session.add(user)
-    record("create", actor=actor, obj=user, changes={"email": email, "is_staff": True})
+    record(AuditAction.CREATE, actor=actor, obj=user, changes={"email": email, "is_staff": True})
     return user
 
 
@@ -103,7 +118,7 @@ def invite(user: User, *, actor: Actor) -> None:
     token = tokens.issue(TokenPurpose.SET_PASSWORD, user=user)
     invited_by = actor.user.name if actor.user else ""
     notifications.invitation(user, token, invited_by=invited_by)
-    record("invite", actor=actor, obj=user, changes={"email": user.email})
+    record(AuditAction.INVITE, actor=actor, obj=user, changes={"email": user.email})
 
 
 def request_password_reset(email: str, *, actor: Actor) -> None:
@@ -118,12 +133,12 @@ def request_password_reset(email: str, *, actor: Actor) -> None:
     if user.status == UserStatus.INVITED:
         invite(user, actor=actor)
         return
-    if not user.is_active:
+    if not user.may_log_in:
         return
     tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
     token = tokens.issue(TokenPurpose.RESET_PASSWORD, user=user)
     notifications.password_reset(user, token)
-    record("request_password_reset", actor=actor, obj=user)
+    record(AuditAction.REQUEST_PASSWORD_RESET, actor=actor, obj=user)
 
 
 def user_for_password_link(raw: str, purpose: TokenPurpose) -> User:
@@ -147,8 +162,7 @@ def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> Us
     actor = Actor(user=user)
     set_password(user, password, actor=actor)
     if user.status == UserStatus.INVITED:
-        user.status = UserStatus.ACTIVE
-        record("activate", actor=actor, obj=user, changes={"status": ["invited", "active"]})
+        move(user, UserStatus.ACTIVE, actor=actor, action=AuditAction.ACTIVATE)
     else:
         notifications.password_changed(user)
     return user
@@ -156,10 +170,25 @@ def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> Us
 
 def change_own_password(user: User, current: str, new: str, *, actor: Actor) -> None:
     """A logged-in user changes their password; the current one must be given."""
-    if actor.is_switched:
-        raise NotAllowed(_("Not while you act as another user."))
+    ensure_not_switched(actor)
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not right."), field="current")
     set_password(user, new, actor=actor)
     tokens.revoke(user, *PASSWORD_LINKS)
     notifications.password_changed(user)
+
+
+def verify_identity(challenge_id: str, *, purpose: str, actor: Actor) -> AuthChallenge:
+    """The acting user tried out their SMS code or BankID (My account): the completed
+    challenge is used up and the try recorded."""
+    ensure_not_switched(actor)
+    user = actor.user
+    challenge = strong_auth.completed(challenge_id, purpose=purpose, object_id=user.id, user=user)
+    strong_auth.use(challenge)
+    record(
+        AuditAction.VERIFY_IDENTITY,
+        actor=actor,
+        obj=user,
+        changes={"method": challenge.method.value},
+    )
+    return challenge

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import (
+    AuditAction,
     AuthChallenge,
     CustomerStatus,
     DecisionKind,
@@ -23,9 +24,11 @@ from models import (
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..i18n import local_datetime, money
+from ..labels import label
 from . import notifications, strong_auth, tokens
 from .audit import Actor
-from .ordering import transition
+from .guards import ensure_not_switched
+from .states import move
 
 PURPOSE = "attest_order"
 
@@ -33,7 +36,7 @@ PURPOSE = "attest_order"
 def already_decided_message(order: Order) -> str:
     decision = order.decision
     if decision is None:
-        return _("Order %(id)s is %(status)s.", id=order.id, status=order.status.value)
+        return _("Order %(id)s is %(status)s.", id=order.id, status=label(order.status))
     if decision.kind == DecisionKind.ATTESTED:
         return _(
             "Already attested by %(name)s at %(time)s.",
@@ -44,13 +47,6 @@ def already_decided_message(order: Order) -> str:
         "Already rejected by %(name)s at %(time)s.",
         name=decision.user_name,
         time=local_datetime(decision.decided_at),
-    )
-
-
-def switched_refusal() -> str:
-    return _(
-        "Nobody attests while acting as another user. Switch back, log out, and log in as "
-        "yourself to attest."
     )
 
 
@@ -106,7 +102,7 @@ def attestation_text(order: Order) -> str:
         _(
             "Recurring fee: %(fee)s per %(period)s",
             fee=money(order.recurring_fee, order.currency),
-            period=order.offering.recurring_period.value,
+            period=label(order.offering.recurring_period),
         )
     )
     lines.append(_("Terms accepted: version %(v)s", v=order.accepted_terms_version))
@@ -114,22 +110,23 @@ def attestation_text(order: Order) -> str:
 
 
 def start(
-    order: Order, user: User, *, method: str, submitted_in_this_session: bool, end_user_ip: str
+    order: Order, *, method: str, actor: Actor, submitted_in_this_session: bool, end_user_ip: str
 ) -> AuthChallenge:
-    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
+    """The acting attestant starts proving who they are (SMS code or BankID) for `order`."""
+    ensure_not_switched(actor)
+    check_may_attest(order, actor.user, submitted_in_this_session=submitted_in_this_session)
     return strong_auth.start(
         purpose=PURPOSE,
         object_id=order.id,
         text=attestation_text(order),
         method=method,
-        user=user,
+        user=actor.user,
         end_user_ip=end_user_ip,
     )
 
 
 def _decide(
     order: Order,
-    user: User,
     kind: DecisionKind,
     *,
     actor: Actor,
@@ -138,30 +135,32 @@ def _decide(
     reason: str = "",
 ) -> OrderDecision:
     """The one place an order is decided: a conditional status change plus a row that may
-    exist only once per order. Whoever comes second is refused, and nothing is recorded."""
-    new = OrderStatus.ATTESTED if kind == DecisionKind.ATTESTED else OrderStatus.REJECTED
+    exist only once per order. Whoever comes second is refused, and nothing is recorded:
+    both happen in a savepoint, so a refusal undoes only them, not the caller's transaction."""
+    attestant = actor.user
+    attested = kind == DecisionKind.ATTESTED
     try:
-        transition(
-            order,
-            new,
-            actor=actor,
-            action=kind.value,
-            changes={"method": method} if method else {"reason": reason},
-        )
-        decision = OrderDecision(
-            order_id=order.id,
-            kind=kind,
-            user_id=user.id,
-            user_name=user.name,
-            decided_at=utcnow(),
-            method=method,
-            evidence=evidence or {},
-            reason=reason,
-        )
         with db.session.begin_nested():
+            move(
+                order,
+                OrderStatus.ATTESTED if attested else OrderStatus.REJECTED,
+                actor=actor,
+                action=AuditAction.ATTEST if attested else AuditAction.REJECT,
+                changes={"method": method} if method else {"reason": reason},
+            )
+            decision = OrderDecision(
+                order_id=order.id,
+                kind=kind,
+                user_id=attestant.id,
+                user_name=attestant.name,
+                decided_at=utcnow(),
+                method=method,
+                evidence=evidence or {},
+                reason=reason,
+            )
             db.session.add(decision)
+            db.session.flush()
     except (TransitionRefused, IntegrityError) as exc:
-        db.session.rollback()
         db.session.refresh(order)
         raise TransitionRefused(already_decided_message(order)) from exc
     db.session.refresh(order)
@@ -169,18 +168,20 @@ def _decide(
 
 
 def attest(
-    order: Order, user: User, challenge_id: str, *, actor: Actor, submitted_in_this_session: bool
+    order: Order, challenge_id: str, *, actor: Actor, submitted_in_this_session: bool
 ) -> OrderDecision:
-    """Attest with a completed strong-authentication challenge of this user for this order."""
-    if actor.is_switched:
-        raise NotAllowed(_("Not while you act as another user."))
-    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
-    challenge = strong_auth.completed(challenge_id, purpose=PURPOSE, object_id=order.id, user=user)
+    """The acting attestant attests with their completed strong-authentication challenge for
+    this order."""
+    ensure_not_switched(actor)
+    attestant = actor.user
+    check_may_attest(order, attestant, submitted_in_this_session=submitted_in_this_session)
+    challenge = strong_auth.completed(
+        challenge_id, purpose=PURPOSE, object_id=order.id, user=attestant
+    )
     if challenge.text != attestation_text(order):
         raise NotAllowed(_("The order changed since you approved it. Attest it again."))
     decision = _decide(
         order,
-        user,
         DecisionKind.ATTESTED,
         actor=actor,
         method=challenge.method.value,
@@ -193,15 +194,15 @@ def attest(
 
 
 def reject(
-    order: Order, user: User, *, reason: str, actor: Actor, submitted_in_this_session: bool
+    order: Order, *, reason: str, actor: Actor, submitted_in_this_session: bool
 ) -> OrderDecision:
-    if actor.is_switched:
-        raise NotAllowed(_("Not while you act as another user."))
+    """The acting attestant rejects `order`, saying why."""
+    ensure_not_switched(actor)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the order is rejected."), field="reason")
-    check_may_attest(order, user, submitted_in_this_session=submitted_in_this_session)
-    decision = _decide(order, user, DecisionKind.REJECTED, actor=actor, reason=reason[:2000])
+    check_may_attest(order, actor.user, submitted_in_this_session=submitted_in_this_session)
+    decision = _decide(order, DecisionKind.REJECTED, actor=actor, reason=reason[:2000])
     tokens.revoke_for_object(order, TokenPurpose.ATTEST_ORDER)
     notifications.order_decided(order)
     return decision
@@ -220,6 +221,14 @@ def order_for_link(raw: str, user: User) -> Order:
     order = db.session.get(Order, token.object_id)
     if order is None or order.customer_id != user.customer_id:
         raise tokens.TokenInvalid("unknown")
+    return order
+
+
+def open_link(raw: str, *, actor: Actor) -> Order:
+    """The acting attestant follows the emailed link: it is used up, and the order opens."""
+    ensure_not_switched(actor)
+    order = order_for_link(raw, actor.user)
+    tokens.use(raw, TokenPurpose.ATTEST_ORDER)
     return order
 
 

@@ -9,7 +9,7 @@ from enum import Enum
 
 from sqlalchemy import inspect
 
-from models import AuditEvent, Customer, User, db
+from models import AuditAction, AuditEvent, Customer, User, db
 
 # Never copied into the trail; a change to them is recorded as "changed".
 SECRET_FIELDS = frozenset({"password_hash", "session_epoch", "personal_number", "totp_secret"})
@@ -24,8 +24,10 @@ class Actor:
     system: str = ""
 
     @classmethod
-    def for_system(cls, name: str) -> Actor:
-        return cls(user=None, system=name)
+    def for_system(cls, name: str, *, real_user: User | None = None) -> Actor:
+        """The system, or someone without an account (a signatory, an applicant). A browser
+        session that is switched says so with `real_user`, so the guards can refuse."""
+        return cls(user=None, system=name, real_user=real_user)
 
     @property
     def is_switched(self) -> bool:
@@ -106,7 +108,7 @@ def _customer_id_of(obj) -> int | None:
 
 
 def record(
-    action: str,
+    action: AuditAction,
     *,
     actor: Actor,
     obj=None,
@@ -130,7 +132,7 @@ def record(
         customer_id=customer_id,
         object_type=object_type or "",
         object_id=object_id,
-        action=action,
+        action=AuditAction(action),
         changes=_plain(changes or {}),
     )
     db.session.add(event)

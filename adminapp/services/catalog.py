@@ -7,11 +7,31 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import exists, select
 
-from models import CareUnit, Offering, OfferingTerms, db
+from models import AuditAction, CareUnit, Customer, Offering, OfferingTerms, Order, Service, db
 
-from ..errors import InvalidInput
-from .audit import Actor, changes_of, record
+from ..errors import InvalidInput, NotAllowed
+from .audit import Actor, changes_of, record, snapshot_of
+from .records import assign
+
+SERVICE_FIELDS = ("name", "description", "active")
+OFFERING_FIELDS = (
+    "service",
+    "name",
+    "description",
+    "startup_fee",
+    "recurring_fee",
+    "recurring_period",
+    "currency",
+    "needs_care_units",
+    "several_care_units",
+    "order_fields",
+    "terms_text",
+    "delivery_template",
+    "active",
+)
+CARE_UNIT_FIELDS = ("hsa_id", "name")
 
 FIELD_TYPES = ("text", "number", "date", "choice")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -22,7 +42,7 @@ _HSA_ID = re.compile(r"^[A-Z]{2}\d{9,10}-[A-Za-z0-9]{1,31}$")
 def check_order_fields(definition) -> list[dict]:
     """The offering's extra order fields, checked: a list of {name, label, type, required,
     choices}. Raises InvalidInput naming what is wrong."""
-    if definition in (None, ""):
+    if definition in (None, "", {}):  # an empty JSON field means no extra fields
         return []
     if not isinstance(definition, list):
         raise InvalidInput(_("Order fields must be a list."), field="order_fields")
@@ -76,25 +96,123 @@ def check_order_fields(definition) -> list[dict]:
     return fields
 
 
-def save_offering(offering: Offering, *, actor: Actor, created: bool) -> None:
-    """Check an offering staff edited; new terms text makes a new terms version, kept."""
+# -- services ---------------------------------------------------------------------------------
+
+
+def _check_service(service: Service) -> None:
+    if not service.name:
+        raise InvalidInput(_("Enter the service's name."), field="name")
+    with db.session.no_autoflush:
+        clash = db.session.scalar(
+            select(Service.id).where(Service.name == service.name, Service.id != (service.id or 0))
+        )
+    if clash is not None:
+        raise InvalidInput(_("There is already a service with this name."), field="name")
+
+
+def create_service(*, actor: Actor, **fields) -> Service:
+    """A new service of the catalog; its offerings are what orderers order."""
+    service = Service(description="", active=True)
+    with db.session.no_autoflush:
+        assign(service, fields, allowed=SERVICE_FIELDS)
+        _check_service(service)
+    db.session.add(service)
+    record(AuditAction.CREATE, actor=actor, obj=service, changes=changes_of(service))
+    return service
+
+
+def update_service(service: Service, *, actor: Actor, **fields) -> None:
+    with db.session.no_autoflush:
+        assign(service, fields, allowed=SERVICE_FIELDS)
+        _check_service(service)
+        changes = changes_of(service)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=service, changes=changes)
+
+
+def delete_service(service: Service, *, actor: Actor) -> None:
+    """Remove a service without offerings; one with offerings is retired instead."""
+    if service.offerings:
+        raise NotAllowed(
+            _(
+                "%(name)s has offerings and cannot be deleted. Retire it instead: untick Active.",
+                name=service.name,
+            )
+        )
+    record(AuditAction.DELETE, actor=actor, obj=service, changes=snapshot_of(service))
+    db.session.delete(service)
+
+
+# -- offerings --------------------------------------------------------------------------------
+
+
+def _check_offering(offering: Offering) -> None:
+    if offering.service is None:
+        raise InvalidInput(_("Choose the service this offering belongs to."), field="service")
+    if not offering.name:
+        raise InvalidInput(_("Enter the offering's name."), field="name")
     offering.order_fields = check_order_fields(offering.order_fields)
     if offering.startup_fee is None or offering.startup_fee < 0:
         raise InvalidInput(_("The start-up fee cannot be negative."), field="startup_fee")
     if offering.recurring_fee is None or offering.recurring_fee < 0:
         raise InvalidInput(_("The recurring fee cannot be negative."), field="recurring_fee")
     offering.currency = (offering.currency or "SEK").strip().upper()
-    if created:
+    if len(offering.currency) != 3 or not offering.currency.isalpha():
+        raise InvalidInput(_("A currency is three letters, such as SEK or NOK."), field="currency")
+
+
+def create_offering(*, actor: Actor, **fields) -> Offering:
+    """A new offering with its terms as version 1."""
+    offering = Offering(
+        description="",
+        terms_text="",
+        delivery_template="",
+        order_fields=[],
+        needs_care_units=False,
+        several_care_units=True,
+        active=True,
+    )
+    with db.session.no_autoflush:
+        assign(offering, fields, allowed=OFFERING_FIELDS)
+        _check_offering(offering)
         offering.terms_version = 1
         offering.terms_history.append(OfferingTerms(version=1, text=offering.terms_text or ""))
-    elif db.inspect(offering).attrs.terms_text.history.has_changes():
-        offering.terms_version = (offering.terms_version or 0) + 1
-        offering.terms_history.append(
-            OfferingTerms(version=offering.terms_version, text=offering.terms_text or "")
+    db.session.add(offering)
+    record(AuditAction.CREATE, actor=actor, obj=offering, changes=changes_of(offering))
+    return offering
+
+
+def update_offering(offering: Offering, *, actor: Actor, **fields) -> None:
+    """Change an offering; new terms text is a new terms version, and the old one is kept:
+    orders keep the version their orderer accepted."""
+    with db.session.no_autoflush:
+        assign(offering, fields, allowed=OFFERING_FIELDS)
+        _check_offering(offering)
+        if db.inspect(offering).attrs.terms_text.history.has_changes():
+            offering.terms_version = (offering.terms_version or 0) + 1
+            offering.terms_history.append(
+                OfferingTerms(version=offering.terms_version, text=offering.terms_text or "")
+            )
+        changes = changes_of(offering)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=offering, changes=changes)
+
+
+def delete_offering(offering: Offering, *, actor: Actor) -> None:
+    """Remove an offering nobody ordered; an ordered one is retired instead."""
+    if db.session.scalar(select(exists().where(Order.offering_id == offering.id))):
+        raise NotAllowed(
+            _(
+                "%(name)s has been ordered and cannot be deleted. Retire it instead: untick "
+                "Active.",
+                name=offering.name,
+            )
         )
-    record(
-        "create" if created else "update", actor=actor, obj=offering, changes=changes_of(offering)
-    )
+    record(AuditAction.DELETE, actor=actor, obj=offering, changes=snapshot_of(offering))
+    db.session.delete(offering)
+
+
+# -- care units -------------------------------------------------------------------------------
 
 
 def normalise_hsa_id(raw: str) -> str:
@@ -112,16 +230,14 @@ def normalise_hsa_id(raw: str) -> str:
     return f"{prefix.upper()}-{local}"
 
 
-def check_care_unit(unit: CareUnit) -> None:
+def _check_care_unit(unit: CareUnit, customer: Customer) -> None:
     unit.hsa_id = normalise_hsa_id(unit.hsa_id)
-    unit.name = (unit.name or "").strip()
     if not unit.name:
         raise InvalidInput(_("Enter the care unit's name."), field="name")
-    customer_id = unit.customer.id if unit.customer is not None else unit.customer_id
     with db.session.no_autoflush:
         clash = db.session.scalar(
-            db.select(CareUnit.id).where(
-                CareUnit.customer_id == customer_id,
+            select(CareUnit.id).where(
+                CareUnit.customer_id == customer.id,
                 CareUnit.hsa_id == unit.hsa_id,
                 CareUnit.id != (unit.id or 0),
             )
@@ -130,6 +246,36 @@ def check_care_unit(unit: CareUnit) -> None:
         raise InvalidInput(
             _("This customer already has a care unit with that HSA-id."), field="hsa_id"
         )
+
+
+def add_care_unit(customer: Customer | None, *, hsa_id: str, name: str, actor: Actor) -> CareUnit:
+    """A care unit of `customer`, which orders can connect (by its HSA-id)."""
+    if customer is None:
+        raise InvalidInput(_("Choose the customer the care unit belongs to."), field="customer")
+    # Built unattached: the customer is set last, so nothing flushes a half-made row.
+    unit = CareUnit()
+    assign(unit, {"hsa_id": hsa_id, "name": name}, allowed=CARE_UNIT_FIELDS)
+    _check_care_unit(unit, customer)
+    unit.customer = customer
+    db.session.add(unit)
+    record(AuditAction.CREATE, actor=actor, obj=unit, changes=changes_of(unit))
+    return unit
+
+
+def update_care_unit(unit: CareUnit, *, actor: Actor, **fields) -> None:
+    """Correct a care unit's HSA-id or name; orders keep the copy they were placed with."""
+    with db.session.no_autoflush:
+        assign(unit, fields, allowed=CARE_UNIT_FIELDS)
+        _check_care_unit(unit, unit.customer)
+        changes = changes_of(unit)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=unit, changes=changes)
+
+
+def delete_care_unit(unit: CareUnit, *, actor: Actor) -> None:
+    """Remove a care unit; orders that connected it keep its HSA-id and name."""
+    record(AuditAction.DELETE, actor=actor, obj=unit, changes=snapshot_of(unit))
+    db.session.delete(unit)
 
 
 @dataclass(frozen=True)

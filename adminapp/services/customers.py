@@ -1,52 +1,125 @@
-"""A customer after onboarding: suspended by customer service (no new orders, no attesting),
-and reactivated. DESIGN.md: `active → suspended`, and back to `active`.
+"""Customers: created and corrected by customer service, suspended (no new orders, no
+attesting) and reactivated, and the one answer to "may this customer order?".
 
-A suspended customer's users still log in: they see their orders and why they cannot order.
+DESIGN.md: `awaiting_signature → active → suspended`, and back to `active`. A suspended
+customer's users still log in: they see their orders and why they cannot order.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import exists, select
 
-from models import CUSTOMER_TRANSITIONS, Customer, CustomerStatus, db, utcnow
+from models import (
+    Agreement,
+    AuditAction,
+    Country,
+    Customer,
+    CustomerApplication,
+    CustomerStatus,
+    Order,
+    User,
+    db,
+)
 
-from ..errors import InvalidInput, TransitionRefused
+from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..validation import normalise_org_number
 from . import notifications
-from .audit import Actor, record
+from .audit import Actor, changes_of, record, snapshot_of
+from .guards import ensure_not_switched
+from .records import assign
+from .states import move
 from .users import customer_admins
 
 MAX_REASON_LENGTH = 2000
 
+# What customer service may write on a customer; the status moves only by the workflows.
+CUSTOMER_FIELDS = (
+    "name",
+    "country",
+    "org_number",
+    "address_line",
+    "postal_code",
+    "city",
+    "invoice_reference",
+)
 
-def _move(customer: Customer, new: CustomerStatus) -> CustomerStatus:
-    """A conditional update from the status the customer has to `new`; the old status."""
-    old = customer.status
-    if new not in CUSTOMER_TRANSITIONS[old]:
-        raise TransitionRefused(
-            _(
-                "%(name)s is %(old)s and cannot become %(new)s.",
-                name=customer.name,
-                old=old.value,
-                new=new.value,
+
+def _apply_details(customer: Customer, details: dict) -> None:
+    assign(customer, details, allowed=CUSTOMER_FIELDS)
+    if not customer.name:
+        raise InvalidInput(_("Enter the organisation's name."), field="name")
+    if customer.country not in (Country.SE, Country.NO):
+        raise InvalidInput(_("Choose Sweden or Norway."), field="country")
+    customer.country = Country(customer.country)
+    customer.org_number = normalise_org_number(customer.country, customer.org_number or "")
+    with db.session.no_autoflush:
+        clash = db.session.scalar(
+            select(Customer.id).where(
+                Customer.country == customer.country,
+                Customer.org_number == customer.org_number,
+                Customer.id != (customer.id or 0),
             )
         )
-    moved = db.session.execute(
-        update(Customer)
-        .where(Customer.id == customer.id, Customer.status == old)
-        .values(status=new, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(customer)
-    if moved.rowcount != 1:
-        raise TransitionRefused(
-            _(
-                "%(name)s changed meanwhile; it is now %(status)s.",
-                name=customer.name,
-                status=customer.status.value,
+    if clash is not None:
+        raise InvalidInput(_("Another customer has this organisation number."), field="org_number")
+
+
+def create_customer(*, actor: Actor, **details) -> Customer:
+    """A customer added by customer service: it awaits its agreement (signed digitally, or
+    recorded as signed on paper)."""
+    customer = Customer(status=CustomerStatus.AWAITING_SIGNATURE)
+    with db.session.no_autoflush:
+        _apply_details(customer, details)
+    db.session.add(customer)
+    record(AuditAction.CREATE, actor=actor, obj=customer, changes=changes_of(customer))
+    return customer
+
+
+def update_customer(customer: Customer, *, actor: Actor, **details) -> None:
+    """Correct a customer's details (name, organisation number, address, invoice reference)."""
+    with db.session.no_autoflush:
+        _apply_details(customer, details)
+        changes = changes_of(customer)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=customer, changes=changes)
+
+
+def delete_customer(customer: Customer, *, actor: Actor) -> None:
+    """Remove a customer added by mistake; one with users, orders or an agreement stays (it
+    can be suspended instead)."""
+    for model in (User, Order, Agreement):
+        if db.session.scalar(select(exists().where(model.customer_id == customer.id))):
+            raise NotAllowed(
+                _(
+                    "%(name)s has users, orders or an agreement and cannot be deleted. "
+                    "Suspend it instead.",
+                    name=customer.name,
+                )
             )
+    # An application that made the customer keeps its record; it only loses the link.
+    for application in db.session.scalars(
+        select(CustomerApplication).where(CustomerApplication.customer_id == customer.id)
+    ):
+        application.customer = None
+    record(AuditAction.DELETE, actor=actor, obj=customer, changes=snapshot_of(customer))
+    db.session.delete(customer)
+
+
+def update_settings(customer: Customer, *, require_four_eyes: bool, actor: Actor) -> None:
+    """The customer admin's settings (so far: four eyes on attestation)."""
+    ensure_not_switched(actor)
+    old = customer.require_four_eyes
+    if old != require_four_eyes:
+        customer.require_four_eyes = require_four_eyes
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            obj=customer,
+            changes={"require_four_eyes": [old, require_four_eyes]},
         )
-    return old
 
 
 def suspend_customer(customer: Customer, *, reason: str, actor: Actor) -> None:
@@ -54,24 +127,58 @@ def suspend_customer(customer: Customer, *, reason: str, actor: Actor) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the customer is suspended."), field="reason")
-    old = _move(customer, CustomerStatus.SUSPENDED)
     reason = reason[:MAX_REASON_LENGTH]
-    record(
-        "suspend",
+    move(
+        customer,
+        CustomerStatus.SUSPENDED,
         actor=actor,
-        obj=customer,
-        changes={"status": [old.value, CustomerStatus.SUSPENDED.value], "reason": reason},
+        action=AuditAction.SUSPEND,
+        changes={"reason": reason},
     )
     notifications.customer_suspended(customer, customer_admins(customer), reason)
 
 
 def reactivate_customer(customer: Customer, *, actor: Actor) -> None:
     """Let a suspended customer order and attest again; its administrators are told."""
-    old = _move(customer, CustomerStatus.ACTIVE)
-    record(
-        "reactivate",
-        actor=actor,
-        obj=customer,
-        changes={"status": [old.value, CustomerStatus.ACTIVE.value]},
-    )
+    if customer.status != CustomerStatus.SUSPENDED:
+        raise TransitionRefused(_("%(name)s is not suspended.", name=customer.name))
+    move(customer, CustomerStatus.ACTIVE, actor=actor, action=AuditAction.REACTIVATE)
     notifications.customer_reactivated(customer, customer_admins(customer))
+
+
+def activate_customer(customer: Customer, *, actor: Actor) -> None:
+    """The customer's agreement is signed: it may order (once, from awaiting signature)."""
+    if customer.status == CustomerStatus.AWAITING_SIGNATURE:
+        move(customer, CustomerStatus.ACTIVE, actor=actor, action=AuditAction.ACTIVATE)
+
+
+class MayOrder(NamedTuple):
+    """Whether a customer may order now, and if not, why (a message fit for the orderer)."""
+
+    allowed: bool
+    reason: str = ""
+
+
+def may_order(customer: Customer | None) -> MayOrder:
+    """The one answer to "may this customer order?": only an active customer, with a signed
+    agreement, may. Unpacks as `(allowed, reason)`."""
+    if customer is None:
+        return MayOrder(False, _("Only users of a customer can order."))
+    if customer.status == CustomerStatus.AWAITING_SIGNATURE:
+        return MayOrder(
+            False,
+            _(
+                "The customer agreement of %(name)s is not signed yet. Ordering opens as soon "
+                "as the signatory has signed it with the link we emailed them.",
+                name=customer.name,
+            ),
+        )
+    if customer.status == CustomerStatus.SUSPENDED:
+        return MayOrder(
+            False,
+            _(
+                "%(name)s is suspended and cannot order. Contact customer service.",
+                name=customer.name,
+            ),
+        )
+    return MayOrder(True, "")

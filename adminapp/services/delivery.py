@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from models import Order, OrderStatus, utcnow
+from models import AuditAction, Order, OrderStatus, utcnow
 
 from ..errors import InvalidInput, NotAllowed
+from ..labels import label
 from . import notifications
 from .audit import Actor
-from .ordering import transition
+from .states import move
 
 
 def instructions_draft(order: Order) -> str:
@@ -43,23 +44,28 @@ def send_instructions(order: Order, text: str, *, actor: Actor) -> None:
             _(
                 "Order %(id)s is %(status)s: instructions go out once it is attested.",
                 id=order.id,
-                status=order.status.value,
+                status=label(order.status),
             )
         )
-    order.delivery_instructions = text
-    order.instructions_sent_at = utcnow()
-    transition(
+    move(
         order,
         OrderStatus.IN_DELIVERY,
         actor=actor,
-        action="send_instructions",
+        action=AuditAction.SEND_INSTRUCTIONS,
+        values={"delivery_instructions": text, "instructions_sent_at": utcnow()},
         changes={"instructions": text[:500]},
     )
     notifications.delivery_instructions(order)
 
 
 def complete(order: Order, *, actor: Actor) -> None:
+    """The order is delivered: customer service marks it completed."""
     if actor.user is None or not actor.user.is_staff:
         raise NotAllowed(_("Only customer service completes orders."))
-    order.completed_at = utcnow()
-    transition(order, OrderStatus.COMPLETED, actor=actor, action="complete")
+    move(
+        order,
+        OrderStatus.COMPLETED,
+        actor=actor,
+        action=AuditAction.COMPLETE,
+        values={"completed_at": utcnow()},
+    )

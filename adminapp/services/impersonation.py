@@ -9,21 +9,24 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from models import LOGIN_STATUSES, RoleName, User
+from models import AuditAction, RoleName, User
 
 from ..errors import NotAllowed
 from .audit import Actor, record
+from .guards import ensure_not_switched
 
 
-def check_may_switch(real: User, target: User | None, *, switched: bool) -> None:
-    """Raise NotAllowed unless `real` may act as `target` now."""
-    if switched:
-        raise NotAllowed(_("You are already acting as another user. Switch back first."))
+def check_may_switch(actor: Actor, target: User | None) -> None:
+    """Raise NotAllowed unless the acting user may act as `target` now."""
+    ensure_not_switched(actor)
+    real = actor.user
+    if real is None:
+        raise NotAllowed(_("Log in first."))
     if target is None:
         raise NotAllowed(_("No such user."))
     if target.id == real.id:
         raise NotAllowed(_("You are already logged in as yourself."))
-    if target.status not in LOGIN_STATUSES:
+    if not target.may_log_in:
         raise NotAllowed(_("%(name)s is not an active user.", name=target.name))
     if target.is_staff:
         raise NotAllowed(_("Nobody may log in as a staff user."))
@@ -35,21 +38,21 @@ def check_may_switch(real: User, target: User | None, *, switched: bool) -> None
         raise NotAllowed(_("You may switch only to orderers of your own customer."))
 
 
-def switch(real: User, target: User, *, switched: bool) -> None:
+def switch(target: User | None, *, actor: Actor) -> None:
     """Check the rules and record the switch; the caller swaps the session."""
-    check_may_switch(real, target, switched=switched)
-    action = "log_in_as" if real.is_staff else "switch_to"
+    check_may_switch(actor, target)
     record(
-        action,
-        actor=Actor(user=real),
+        AuditAction.LOG_IN_AS if actor.user.is_staff else AuditAction.SWITCH_TO,
+        actor=actor,
         obj=target,
         changes={"target": f"{target.name} <{target.email}>"},
     )
 
 
 def switch_back(real: User, target: User) -> None:
+    """Record the end of a switch: `real` is themselves again."""
     record(
-        "switch_back",
+        AuditAction.SWITCH_BACK,
         actor=Actor(user=target, real_user=real),
         obj=target,
         changes={"back_to": f"{real.name} <{real.email}>"},

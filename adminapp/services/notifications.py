@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import RoleName, TokenPurpose, User, UserStatus, db
 
-from ..urls import portal_url
+from ..urls import absolute_url
 from .outbox import queue_email
 from .tokens import lifetime
 
@@ -30,7 +30,7 @@ def invitation(user: User, token: str, *, invited_by: str = "") -> None:
             "user": user,
             "customer_name": user.customer.name if user.customer else "",
             "invited_by": invited_by,
-            "link": portal_url("password.set_password", token=token),
+            "link": absolute_url("password.set_password", token=token),
             "valid_days": _days(TokenPurpose.SET_PASSWORD),
         },
     )
@@ -48,9 +48,9 @@ def password_reset(user: User, token: str) -> None:
         secrets=(token,),
         context={
             "user": user,
-            "link": portal_url("password.reset_password", token=token),
+            "link": absolute_url("password.reset_password", token=token),
             "valid_minutes": minutes,
-            "forgot_link": portal_url("password.forgot_password"),
+            "forgot_link": absolute_url("password.forgot_password"),
         },
     )
 
@@ -64,7 +64,7 @@ def password_changed(user: User) -> None:
         locale=user.locale,
         context={
             "user": user,
-            "forgot_link": portal_url("password.forgot_password"),
+            "forgot_link": absolute_url("password.forgot_password"),
             "support_email": current_app.config.get("SUPPORT_EMAIL", ""),
         },
     )
@@ -81,7 +81,7 @@ def confirm_email(user: User, token: str) -> None:
         context={
             "user": user,
             "customer_name": user.customer.name,
-            "link": portal_url("register.confirm", token=token),
+            "link": absolute_url("register.confirm", token=token),
             "valid_days": _days(TokenPurpose.CONFIRM_EMAIL),
         },
     )
@@ -98,7 +98,7 @@ def orderer_awaits_approval(admin: User, orderer: User) -> None:
             "admin": admin,
             "orderer": orderer,
             "customer_name": orderer.customer.name,
-            "link": portal_url("portal_orderers.index_view"),
+            "link": absolute_url("portal_orderers.index_view"),
         },
     )
 
@@ -112,7 +112,7 @@ def orderer_approved(orderer: User) -> None:
         context={
             "user": orderer,
             "customer_name": orderer.customer.name,
-            "link": portal_url("auth.login"),
+            "link": absolute_url("auth.login"),
         },
     )
 
@@ -140,7 +140,7 @@ def customer_reactivated(customer, admins: list[User]) -> None:
             context={
                 "user": admin,
                 "customer_name": customer.name,
-                "link": portal_url("auth.login"),
+                "link": absolute_url("auth.login"),
             },
         )
 
@@ -188,7 +188,7 @@ def agreement_to_sign(agreement, token: str) -> None:
         context={
             "agreement": agreement,
             "customer_name": agreement.customer.name,
-            "link": portal_url("signing.agreement", token=token),
+            "link": absolute_url("signing.agreement", token=token),
             "valid_days": _days(TokenPurpose.SIGN_AGREEMENT),
         },
     )
@@ -233,7 +233,7 @@ def agreement_signed(agreement) -> None:
                 "name": name,
                 "customer_name": agreement.customer.name,
                 "is_admin": email == application.admin_email,
-                "login_link": portal_url("auth.login"),
+                "login_link": absolute_url("auth.login"),
             },
         )
 
@@ -253,7 +253,7 @@ def order_awaits_attestation(order, attestant: User, token: str) -> None:
             "attestant": attestant,
             "order": order,
             "offering": str(order.offering),
-            "link": portal_url("attestation.open_link", token=token),
+            "link": absolute_url("attestation.open_link", token=token),
         },
     )
 
@@ -293,7 +293,7 @@ def order_decided(order) -> None:
         context={
             **context,
             "for_staff": False,
-            "link": portal_url("ordering.show", order_id=order.id),
+            "link": absolute_url("ordering.show", order_id=order.id),
         },
     )
     for email, locale in _staff_recipients():
@@ -305,9 +305,9 @@ def order_decided(order) -> None:
             context={
                 **context,
                 "for_staff": True,
-                "link": portal_url("delivery.details_view", id=order.id)
+                "link": absolute_url("delivery.details_view", id=order.id)
                 if attested
-                else portal_url("orders.details_view", id=order.id),
+                else absolute_url("orders.details_view", id=order.id),
             },
         )
 

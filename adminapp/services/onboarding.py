@@ -14,13 +14,14 @@ import re
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import (
     Agreement,
     AgreementStatus,
     ApplicationStatus,
+    AuditAction,
     Country,
     CreatedVia,
     Customer,
@@ -36,8 +37,10 @@ from ..providers.personal_number import normalise_personal_number
 from ..validation import format_org_number, normalise_org_number, normalise_phone
 from . import notifications
 from .accounts import email_taken, normalise_email
-from .agreements import current_text, send_signing_link
+from .agreement_texts import current_text
+from .agreements import send_signing_link
 from .audit import Actor, changes_of, record
+from .states import move
 from .users import add_user
 
 ORGANISATION_FIELDS = (
@@ -203,21 +206,27 @@ def submit_application(
             db.session.flush()
     except IntegrityError as exc:
         raise ApplicationInvalid({"org_number": _pending_message()}) from exc
-    record("submit", actor=actor, obj=application, changes=changes)
+    record(AuditAction.SUBMIT, actor=actor, obj=application, changes=changes)
     notifications.application_received(application)
     return application
 
 
-def update_application(application: CustomerApplication, *, actor: Actor) -> None:
-    """Staff corrected a submitted application (say, the administrator's email): check it."""
+def update_application(application: CustomerApplication, *, actor: Actor, **details) -> None:
+    """Staff correct a submitted application (say, the administrator's email): every field
+    is checked again, and the change recorded with personal numbers scrubbed."""
     if application.status != ApplicationStatus.SUBMITTED:
         raise TransitionRefused(_("Only a submitted application can be changed."))
-    details = {field: str(getattr(application, field) or "") for field in APPLICATION_FIELDS}
-    for field, value in clean_application(details).items():
-        setattr(application, field, value)
-    changes = scrubbed(changes_of(application))
+    unknown = set(details) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise TypeError(f"not application fields: {sorted(unknown)}")
+    current = {field: str(getattr(application, field) or "") for field in APPLICATION_FIELDS}
+    cleaned = clean_application({**current, **details})
+    with db.session.no_autoflush:
+        for field, value in cleaned.items():
+            setattr(application, field, value)
+        changes = scrubbed(changes_of(application))
     if changes:
-        record("update", actor=actor, obj=application, changes=changes)
+        record(AuditAction.UPDATE, actor=actor, obj=application, changes=changes)
 
 
 # -- the decision -----------------------------------------------------------------------------
@@ -233,28 +242,20 @@ def _decide(
     application: CustomerApplication, new: ApplicationStatus, *, actor: Actor, reason: str = ""
 ) -> None:
     """submitted → `new`, as one conditional UPDATE: a concurrent decision makes this one fail."""
-    decided = db.session.execute(
-        update(CustomerApplication)
-        .where(
-            CustomerApplication.id == application.id,
-            CustomerApplication.status == ApplicationStatus.SUBMITTED,
-        )
-        .values(
-            status=new,
-            decided_at=utcnow(),
-            decided_by_id=actor.user.id if actor.user else None,
-            rejection_reason=reason,
-        )
-        .execution_options(synchronize_session=False)
+    approve = new == ApplicationStatus.APPROVED
+    move(
+        application,
+        new,
+        actor=actor,
+        action=AuditAction.APPROVE if approve else AuditAction.REJECT,
+        values={
+            "decided_at": utcnow(),
+            "decided_by_id": actor.user.id if actor.user else None,
+            "rejection_reason": reason,
+        },
+        changes={"rejection_reason": reason} if reason else None,
+        refused=_refusal,
     )
-    db.session.refresh(application)
-    if decided.rowcount != 1:
-        raise TransitionRefused(_refusal(application))
-    changes = {"status": [ApplicationStatus.SUBMITTED.value, new.value]}
-    if reason:
-        changes["rejection_reason"] = reason
-    action = "approve" if new == ApplicationStatus.APPROVED else "reject"
-    record(action, actor=actor, obj=application, changes=changes)
 
 
 def approve_application(application: CustomerApplication, *, actor: Actor) -> Customer:
@@ -309,7 +310,7 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
         ) from exc
     application.customer = customer
     record(
-        "create",
+        AuditAction.CREATE,
         actor=actor,
         obj=agreement,
         changes={"text_version": agreement.text.version, "signatory": agreement.signatory_name},
@@ -332,7 +333,7 @@ def _create_customer(application: CustomerApplication, *, actor: Actor) -> Custo
     )
     changes = changes_of(customer)
     db.session.add(customer)
-    record("create", actor=actor, obj=customer, changes=changes)
+    record(AuditAction.CREATE, actor=actor, obj=customer, changes=changes)
     return customer
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from models import (
+    AuditAction,
     CreatedVia,
     Customer,
     CustomerStatus,
@@ -25,11 +26,14 @@ from models import (
 
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..labels import label
 from . import notifications, tokens
 from .accounts import check_password, normalise_email, set_password
 from .audit import Actor, changes_of, record
+from .guards import ensure_not_switched
 from .ordering import release_held_orders
-from .users import add_user, check_user, customer_admins, refuse_while_switched, roles_named
+from .states import move
+from .users import add_user, check_user, customer_admins, roles_named
 
 
 def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -> User:
@@ -38,7 +42,7 @@ def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -
     With the acting admin's own email it shares that login (no password, no invitation);
     otherwise it is invited by email to choose a password.
     """
-    refuse_while_switched(actor)
+    ensure_not_switched(actor)
     email = normalise_email(email)
     admin = actor.user
     if admin is not None and not admin.is_staff and admin.email == email:
@@ -55,7 +59,7 @@ def create_orderer(customer: Customer, *, name: str, email: str, actor: Actor) -
         )
         check_user(orderer)
         db.session.add(orderer)
-        record("create", actor=actor, obj=orderer, changes=changes_of(orderer))
+        record(AuditAction.CREATE, actor=actor, obj=orderer, changes=changes_of(orderer))
         return orderer
     via = CreatedVia.STAFF if admin is not None and admin.is_staff else CreatedVia.CUSTOMER_ADMIN
     return add_user(
@@ -113,7 +117,7 @@ def register_orderer(
     user.password_hash = passwords.hash_password(password)
     db.session.add(user)
     actor = Actor(user=None, system="self_registration")
-    record("register", actor=actor, obj=user, changes=changes_of(user))
+    record(AuditAction.REGISTER, actor=actor, obj=user, changes=changes_of(user))
     token = tokens.issue(TokenPurpose.CONFIRM_EMAIL, user=user)
     notifications.confirm_email(user, token)
     return user
@@ -125,12 +129,11 @@ def confirm_email(raw: str) -> User:
     user = db.session.get(User, token.user_id)
     if user is None or user.status != UserStatus.UNCONFIRMED:
         raise tokens.TokenInvalid("used")
-    user.status = UserStatus.PENDING_APPROVAL
-    record(
-        "confirm_email",
+    move(
+        user,
+        UserStatus.PENDING_APPROVAL,
         actor=Actor(user=user),
-        obj=user,
-        changes={"status": ["unconfirmed", "pending_approval"]},
+        action=AuditAction.CONFIRM_EMAIL,
     )
     for admin in customer_admins(user.customer):
         notifications.orderer_awaits_approval(admin, user)
@@ -139,33 +142,49 @@ def confirm_email(raw: str) -> User:
 
 def approve_orderer(orderer: User, *, actor: Actor) -> None:
     """Approve a self-registered orderer: they become active and their held orders go on."""
-    refuse_while_switched(actor)
+    ensure_not_switched(actor)
     if orderer.status == UserStatus.UNCONFIRMED:
         raise TransitionRefused(
             _("%(name)s has not confirmed the email address yet.", name=orderer.name)
         )
-    if orderer.status != UserStatus.PENDING_APPROVAL:
+    if orderer.is_approved:
         raise TransitionRefused(_("%(name)s is already approved.", name=orderer.name))
-    orderer.status = UserStatus.ACTIVE
-    orderer.approved_at = utcnow()
-    orderer.approved_by = actor.user
-    record(
-        "approve",
-        actor=actor,
-        obj=orderer,
-        changes={"status": ["pending_approval", "active"]},
-    )
+    if orderer.status == UserStatus.PENDING_APPROVAL:
+        move(
+            orderer,
+            UserStatus.ACTIVE,
+            actor=actor,
+            action=AuditAction.APPROVE,
+            values={
+                "approved_at": utcnow(),
+                "approved_by_id": actor.user.id if actor.user else None,
+            },
+        )
+    elif orderer.status == UserStatus.ACTIVE:
+        # Active but never approved: an account made active without approval (by an older
+        # version's back-office form) is approved now, so its held orders go on.
+        orderer.approved_at = utcnow()
+        orderer.approved_by = actor.user
+        record(AuditAction.APPROVE, actor=actor, obj=orderer, changes={"approved_at": "set"})
+    else:
+        raise TransitionRefused(
+            _(
+                "%(name)s cannot be approved while %(status)s.",
+                name=orderer.name,
+                status=label(orderer.status),
+            )
+        )
     release_held_orders(orderer, actor=actor)
     notifications.orderer_approved(orderer)
 
 
 def set_orderer_password(orderer: User, password: str, *, actor: Actor) -> None:
     """The admin sets a new password for an orderer (seed: «sette nytt passord»)."""
-    refuse_while_switched(actor)
+    ensure_not_switched(actor)
     if orderer.shares_email:
         raise NotAllowed(_("This orderer uses your own login and has no password of its own."))
     set_password(orderer, password, actor=actor)
     tokens.revoke(orderer, TokenPurpose.SET_PASSWORD, TokenPurpose.RESET_PASSWORD)
     if orderer.status == UserStatus.INVITED:
-        orderer.status = UserStatus.ACTIVE
+        move(orderer, UserStatus.ACTIVE, actor=actor, action=AuditAction.ACTIVATE)
     notifications.password_changed(orderer)

@@ -13,9 +13,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from models import (
+    CANCELLABLE,
+    DELETABLE_STATUSES,
+    LIVE_STATUSES,
+    AuditAction,
     CareUnit,
     Customer,
     Offering,
@@ -29,72 +33,17 @@ from models import (
     User,
     UserStatus,
     db,
-    order_transition_allowed,
     utcnow,
 )
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..labels import label
 from . import notifications, tokens
-from .agreements import may_order
-from .audit import Actor, changes_of, record
+from .audit import Actor, changes_of, record, snapshot_of
 from .catalog import price_of
+from .customers import may_order
+from .states import move
 from .users import customer_admins
-
-# Orders that count as "the customer already has one" for the start-up-fee warning.
-LIVE_STATUSES = frozenset(
-    {
-        OrderStatus.HELD,
-        OrderStatus.AWAITING_ATTESTATION,
-        OrderStatus.ATTESTED,
-        OrderStatus.IN_DELIVERY,
-        OrderStatus.COMPLETED,
-    }
-)
-CANCELLABLE = frozenset({OrderStatus.DRAFT, OrderStatus.HELD, OrderStatus.AWAITING_ATTESTATION})
-
-
-def transition(
-    order: Order, new: OrderStatus, *, actor: Actor, action: str, changes: dict | None = None
-) -> None:
-    """Move `order` to `new` with a conditional update, if the state machine allows it.
-
-    The UPDATE names the status it expects, so of two simultaneous transitions only one
-    happens; the other is refused and changes nothing.
-    """
-    old = order.status
-    if not order_transition_allowed(old, new):
-        raise TransitionRefused(
-            _(
-                "Order %(id)s is %(old)s and cannot become %(new)s.",
-                id=order.id,
-                old=old.value,
-                new=new.value,
-            )
-        )
-    moved = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == old)
-        .values(status=new, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
-        db.session.refresh(order)
-        raise TransitionRefused(
-            _(
-                "Order %(id)s changed meanwhile; it is now %(status)s.",
-                id=order.id,
-                status=order.status.value,
-            )
-        )
-    order.status = new
-    db.session.flush()
-    record(
-        action,
-        actor=actor,
-        obj=order,
-        changes={"status": [old.value, new.value], **(changes or {})},
-    )
-
 
 # -- who may order ---------------------------------------------------------------------------
 
@@ -164,8 +113,10 @@ def orderable_services() -> list[Service]:
     )
 
 
-def start_draft(orderer: User, offering: Offering | None, *, actor: Actor) -> Order:
-    """A draft order of `offering` for the orderer's customer (step "choose offering")."""
+def start_draft(offering: Offering | None, *, actor: Actor) -> Order:
+    """A draft order of `offering` by the acting orderer, for their customer (step "choose
+    offering")."""
+    orderer = actor.user
     _ensure_may_order(orderer)
     if offering is None or not offering.active or not offering.service.active:
         raise InvalidInput(_("This offering cannot be ordered any more. Choose another."))
@@ -183,17 +134,29 @@ def start_draft(orderer: User, offering: Offering | None, *, actor: Actor) -> Or
         recurring_fee=Decimal("0"),
     )
     db.session.add(order)
-    record("create", actor=actor, obj=order, changes={"offering": str(offering), "status": "draft"})
+    record(
+        AuditAction.CREATE,
+        actor=actor,
+        obj=order,
+        changes={"offering": str(offering), "status": OrderStatus.DRAFT.value},
+    )
     return order
 
 
-def _check_draft(order: Order, orderer: User) -> None:
-    if order.orderer_id != orderer.id or order.customer_id != orderer.customer_id:
+def _check_draft(order: Order, actor: Actor) -> User:
+    """The acting orderer, if `order` is their draft."""
+    orderer = actor.user
+    if (
+        orderer is None
+        or order.orderer_id != orderer.id
+        or order.customer_id != orderer.customer_id
+    ):
         raise NotAllowed(_("This is not your order."))
     if order.status != OrderStatus.DRAFT:
         raise TransitionRefused(
-            _("Order %(id)s is already %(status)s.", id=order.id, status=order.status.value)
+            _("Order %(id)s is already %(status)s.", id=order.id, status=label(order.status))
         )
+    return orderer
 
 
 def clean_field_values(offering: Offering, raw: dict) -> dict:
@@ -236,11 +199,22 @@ def clean_field_values(offering: Offering, raw: dict) -> dict:
     return values
 
 
-def fill_draft(
-    order: Order, *, orderer: User, care_unit_ids, field_values: dict, note: str, actor: Actor
-) -> None:
-    """Save what the orderer filled in; everything is checked again at submit."""
-    _check_draft(order, orderer)
+def _check_care_units(offering: Offering, units: list[CareUnit]) -> None:
+    """The offering's rule on care units: needs some (one, or several), or none."""
+    if offering.needs_care_units:
+        if not units:
+            raise InvalidInput(_("Choose the care units to connect."), field="care_units")
+        if not offering.several_care_units and len(units) > 1:
+            raise InvalidInput(
+                _("This offering connects one care unit per order."), field="care_units"
+            )
+    elif units:
+        raise InvalidInput(_("This offering connects no care units."), field="care_units")
+
+
+def fill_draft(order: Order, *, care_unit_ids, field_values: dict, note: str, actor: Actor) -> None:
+    """Save what the orderer filled in; it is checked again at submit."""
+    _check_draft(order, actor)
     offering = order.offering
     ids = {int(i) for i in care_unit_ids or [] if str(i).isdigit()}
     units = (
@@ -256,15 +230,7 @@ def fill_draft(
     )
     if len(units) != len(ids):
         raise InvalidInput(_("Choose care units of your own organisation."), field="care_units")
-    if offering.needs_care_units:
-        if not units:
-            raise InvalidInput(_("Choose the care units to connect."), field="care_units")
-        if not offering.several_care_units and len(units) > 1:
-            raise InvalidInput(
-                _("This offering connects one care unit per order."), field="care_units"
-            )
-    elif units:
-        raise InvalidInput(_("This offering connects no care units."), field="care_units")
+    _check_care_units(offering, units)
     with db.session.no_autoflush:
         order.field_values = clean_field_values(offering, field_values)
         order.note = (note or "").strip()[:4000]
@@ -273,7 +239,19 @@ def fill_draft(
             for u in sorted(units, key=lambda u: u.name)
         ]
         changes = changes_of(order)
-    record("fill", actor=actor, obj=order, changes=changes)
+    record(AuditAction.FILL, actor=actor, obj=order, changes=changes)
+
+
+def _check_saved_draft(order: Order) -> None:
+    """What the draft holds must still hold at submit: a care unit may have been removed
+    since, or the offering's fields changed. Checked only: nothing is rewritten."""
+    if any(unit.care_unit_id is None for unit in order.care_units):
+        raise InvalidInput(
+            _("A care unit of this order was removed meanwhile. Choose the care units again."),
+            field="care_units",
+        )
+    _check_care_units(order.offering, [unit.care_unit for unit in order.care_units])
+    clean_field_values(order.offering, order.field_values or {})
 
 
 @dataclass(frozen=True)
@@ -300,12 +278,10 @@ def summary(order: Order) -> Summary:
     return Summary(order=order, price=price_of(order.offering), other_orders=others)
 
 
-def submit(
-    order: Order, *, orderer: User, accepted_terms_version: int | None, actor: Actor
-) -> Order:
-    """Submit a draft: everything is checked again, the price computed here, and the order
-    goes to attestation (or is held while the orderer is unapproved)."""
-    _check_draft(order, orderer)
+def submit(order: Order, *, accepted_terms_version: int | None, actor: Actor) -> Order:
+    """The acting orderer submits their draft: everything is checked again, the price computed
+    here, and the order goes to attestation (or is held while the orderer is unapproved)."""
+    orderer = _check_draft(order, actor)
     _ensure_may_order(orderer)
     offering = order.offering
     if not offering.active or not offering.service.active:
@@ -321,28 +297,23 @@ def submit(
             ),
             field="accept",
         )
-    # The fields and units as saved must still hold (a unit may have gone, a field changed).
-    fill_draft(
-        order,
-        orderer=orderer,
-        care_unit_ids=[u.care_unit_id for u in order.care_units if u.care_unit_id],
-        field_values=order.field_values or {},
-        note=order.note,
-        actor=actor,
-    )
+    _check_saved_draft(order)
     price = price_of(offering)
-    order.startup_fee = price.startup_fee
-    order.recurring_fee = price.recurring_fee
-    order.currency = price.currency
-    order.accepted_terms_version = accepted_terms_version
-    order.terms_accepted_at = order.submitted_at = utcnow()
+    now = utcnow()
     held = orderer.status != UserStatus.ACTIVE or not orderer.is_approved
-    new = OrderStatus.HELD if held else OrderStatus.AWAITING_ATTESTATION
-    transition(
+    move(
         order,
-        new,
+        OrderStatus.HELD if held else OrderStatus.AWAITING_ATTESTATION,
         actor=actor,
-        action="submit",
+        action=AuditAction.SUBMIT,
+        values={
+            "startup_fee": price.startup_fee,
+            "recurring_fee": price.recurring_fee,
+            "currency": price.currency,
+            "accepted_terms_version": accepted_terms_version,
+            "terms_accepted_at": now,
+            "submitted_at": now,
+        },
         changes={
             "startup_fee": str(price.startup_fee),
             "recurring_fee": str(price.recurring_fee),
@@ -369,7 +340,7 @@ def release_held_orders(orderer: User, *, actor: Actor) -> list[Order]:
         .order_by(Order.id)
     ).all()
     for order in held:
-        transition(order, OrderStatus.AWAITING_ATTESTATION, actor=actor, action="release")
+        move(order, OrderStatus.AWAITING_ATTESTATION, actor=actor, action=AuditAction.RELEASE)
         _ask_attestants(order)
     return list(held)
 
@@ -384,14 +355,35 @@ def cancel(order: Order, *, actor: Actor, reason: str = "") -> None:
             _(
                 "Order %(id)s is %(status)s and can no longer be cancelled.",
                 id=order.id,
-                status=order.status.value,
+                status=label(order.status),
             )
         )
-    order.cancelled_at = utcnow()
-    transition(
+    move(
         order,
         OrderStatus.CANCELLED,
         actor=actor,
-        action="cancel",
+        action=AuditAction.CANCEL,
+        values={"cancelled_at": utcnow()},
         changes={"reason": reason.strip()[:500]},
     )
+
+
+def update_note(order: Order, *, note: str, actor: Actor) -> None:
+    """Customer service corrects an order's note (the only field of an order edited by hand)."""
+    old = order.note
+    order.note = (note or "").strip()[:4000]
+    if order.note != old:
+        record(AuditAction.UPDATE, actor=actor, obj=order, changes={"note": [old, order.note]})
+
+
+def delete_order(order: Order, *, actor: Actor) -> None:
+    """Staff delete an order that never went anywhere; anything submitted is kept."""
+    if order.status not in DELETABLE_STATUSES:
+        raise NotAllowed(
+            _(
+                "Only draft or cancelled orders may be deleted; this one is %(status)s.",
+                status=label(order.status),
+            )
+        )
+    record(AuditAction.DELETE, actor=actor, obj=order, changes=snapshot_of(order))
+    db.session.delete(order)

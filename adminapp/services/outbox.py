@@ -20,11 +20,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import OutboxMessage, OutboxStatus, db, utcnow
+from models import AuditAction, OutboxMessage, OutboxStatus, db, utcnow
 
 from ..errors import TransitionRefused
 from ..extensions import mail
-from .audit import Actor, record
+from .audit import Actor
+from .states import move
 
 log = logging.getLogger("kundportal.outbox")
 
@@ -130,7 +131,10 @@ def deliver_due(*, limit: int = 500, now: datetime | None = None) -> dict[str, i
     """Send the messages that are due, one transaction each; return counts of what happened.
 
     A message is marked sent only after the SMTP server accepted it. Each row is claimed with
-    FOR UPDATE SKIP LOCKED (PostgreSQL), so concurrent workers skip each other's rows. Once
+    FOR UPDATE SKIP LOCKED (PostgreSQL), so concurrent workers skip each other's rows; holding
+    the row, the worker moves it `queued → sent | failed` (OUTBOX_TRANSITIONS) itself, without
+    `states.move`: a delivery is the transport's bookkeeping, not a change anyone made, and is
+    not audited. Once
     the server is found unreachable, the rest of the run records that error on each due
     message without trying to connect again.
     """
@@ -200,7 +204,10 @@ def retry(message: OutboxMessage, *, actor: Actor) -> None:
     """Send a failed message again, with a fresh count of attempts."""
     if message.status != OutboxStatus.FAILED:
         raise TransitionRefused(_("Only failed messages can be retried."))
-    message.status = OutboxStatus.QUEUED
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    record("retry", actor=actor, obj=message, changes={"status": ["failed", "queued"]})
+    move(
+        message,
+        OutboxStatus.QUEUED,
+        actor=actor,
+        action=AuditAction.RETRY,
+        values={"attempts": 0, "next_attempt_at": utcnow()},
+    )

@@ -17,9 +17,10 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from models import (
+    AuditAction,
     AuthChallenge,
     ChallengeMethod,
     ChallengeStatus,
@@ -29,12 +30,13 @@ from models import (
     utcnow,
 )
 
-from ..errors import DomainError, InvalidInput, NotAllowed
+from ..errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 from ..providers import bankid
 from ..providers.personal_number import mask_personal_number
 from ..providers.sms import ConsoleSmsGateway, SmsSendError, TestSmsGateway, mask_phone_number
 from ..strong_auth_providers import bankid_client, sms_gateway
 from .audit import Actor, record
+from .states import move
 
 
 class ChallengeInvalid(DomainError):
@@ -120,7 +122,7 @@ def start(
         _start_bankid(challenge, end_user_ip=end_user_ip)
     db.session.flush()
     record(
-        "start_challenge",
+        AuditAction.START_CHALLENGE,
         actor=_actor(challenge),
         obj=challenge,
         changes={"purpose": purpose, "object_id": object_id, "method": method.value},
@@ -246,34 +248,44 @@ def _live(challenge: AuthChallenge) -> None:
         raise ChallengeInvalid(challenge.failure or _("This approval is already finished."))
 
 
+FAILED_ACTIONS = {
+    ChallengeStatus.FAILED: AuditAction.CHALLENGE_FAILED,
+    ChallengeStatus.CANCELLED: AuditAction.CHALLENGE_CANCELLED,
+    ChallengeStatus.EXPIRED: AuditAction.CHALLENGE_EXPIRED,
+}
+
+
+def _finished(challenge: AuthChallenge) -> str:
+    return challenge.failure or _("This approval is already finished.")
+
+
 def _fail(challenge: AuthChallenge, status: ChallengeStatus, reason: str) -> None:
-    challenge.status = status
-    challenge.failure = str(reason)[:200]
-    record(
-        f"challenge_{status.value}",
-        actor=_actor(challenge),
-        obj=challenge,
-        changes={"failure": challenge.failure},
-    )
+    """End a pending challenge without approval. If another request finished it first, that
+    ending stands."""
+    with contextlib.suppress(TransitionRefused):
+        move(
+            challenge,
+            status,
+            actor=_actor(challenge),
+            action=FAILED_ACTIONS[status],
+            values={"failure": str(reason)[:200]},
+            changes={"failure": str(reason)[:200]},
+        )
 
 
 def _complete(challenge: AuthChallenge, evidence: dict) -> None:
     """Mark the challenge completed, once: a concurrent completion makes this one fail."""
-    done = db.session.execute(
-        update(AuthChallenge)
-        .where(AuthChallenge.id == challenge.id, AuthChallenge.status == ChallengeStatus.PENDING)
-        .values(status=ChallengeStatus.COMPLETED, completed_at=utcnow(), evidence=evidence)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        raise ChallengeInvalid(_("This approval is already finished."))
-    db.session.refresh(challenge)
-    record(
-        "complete_challenge",
-        actor=_actor(challenge),
-        obj=challenge,
-        changes={"method": challenge.method.value},
-    )
+    try:
+        move(
+            challenge,
+            ChallengeStatus.COMPLETED,
+            actor=_actor(challenge),
+            action=AuditAction.COMPLETE_CHALLENGE,
+            values={"completed_at": utcnow(), "evidence": evidence},
+            changes={"method": challenge.method.value},
+        )
+    except TransitionRefused as exc:
+        raise ChallengeInvalid(_finished(challenge)) from exc
 
 
 def verify_code(challenge: AuthChallenge, code: str) -> None:
@@ -297,7 +309,7 @@ def verify_code(challenge: AuthChallenge, code: str) -> None:
     left = _setting("SMS_MAX_WRONG_TRIES") - challenge.wrong_tries
     if left <= 0:
         _fail(challenge, ChallengeStatus.FAILED, _("Too many wrong codes. Start again."))
-        raise ChallengeInvalid(challenge.failure)
+        raise ChallengeInvalid(_finished(challenge))
     raise InvalidInput(_("The code is not right. %(n)d tries left.", n=left), field="code")
 
 
@@ -316,7 +328,7 @@ def poll_bankid(challenge: AuthChallenge, *, qr_used: bool = True) -> str:
         return _("BankID does not answer just now. Still trying…")
     except bankid.BankIDError as exc:
         _fail(challenge, ChallengeStatus.FAILED, bankid.error_message(exc))
-        raise ChallengeInvalid(challenge.failure) from exc
+        raise ChallengeInvalid(_finished(challenge)) from exc
     challenge.hint_code = result.hint_code or ""
     if result.is_pending:
         return bankid.user_message("pending", result.hint_code, qr_used=qr_used)
@@ -331,7 +343,7 @@ def poll_bankid(challenge: AuthChallenge, *, qr_used: bool = True) -> str:
             ChallengeStatus.FAILED,
             _("The BankID used belongs to someone else than the person who must approve."),
         )
-        raise ChallengeInvalid(challenge.failure)
+        raise ChallengeInvalid(_finished(challenge))
     _complete(
         challenge,
         {
@@ -386,12 +398,12 @@ def completed(
 
 def use(challenge: AuthChallenge) -> None:
     """Mark the challenge used by what it approved; of two simultaneous uses, one fails."""
-    done = db.session.execute(
-        update(AuthChallenge)
-        .where(AuthChallenge.id == challenge.id, AuthChallenge.status == ChallengeStatus.COMPLETED)
-        .values(status=ChallengeStatus.USED)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        raise ChallengeInvalid(_("This approval was already used."))
-    db.session.refresh(challenge)
+    try:
+        move(
+            challenge,
+            ChallengeStatus.USED,
+            actor=_actor(challenge),
+            action=AuditAction.USE_CHALLENGE,
+        )
+    except TransitionRefused as exc:
+        raise ChallengeInvalid(_("This approval was already used.")) from exc

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from models import RecoveryCode, User, db, utcnow
+from models import AuditAction, RecoveryCode, User, db, utcnow
 
 from ..errors import InvalidInput, NotAllowed
 from .audit import Actor, record
@@ -92,13 +92,13 @@ def enable(user: User, secret: str, code: str, *, actor: Actor) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step  # the enrolment code cannot then log anyone in
     codes = _new_recovery_codes(user)
-    record("enable_two_factor", actor=actor, obj=user, changes={"totp_secret": "changed"})
+    record(AuditAction.ENABLE_TWO_FACTOR, actor=actor, obj=user, changes={"totp_secret": "changed"})
     return codes
 
 
 def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
     codes = _new_recovery_codes(user)
-    record("new_recovery_codes", actor=actor, obj=user)
+    record(AuditAction.NEW_RECOVERY_CODES, actor=actor, obj=user)
     return codes
 
 

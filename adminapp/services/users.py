@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from models import (
+    AuditAction,
     CreatedVia,
     Customer,
     Role,
     RoleName,
+    TokenPurpose,
     User,
     UserStatus,
     db,
@@ -20,16 +22,14 @@ from models import (
 )
 
 from ..errors import InvalidInput, NotAllowed
+from ..i18n import LOCALES
 from ..providers.personal_number import normalise_personal_number
 from ..validation import normalise_phone
+from . import tokens
 from .accounts import invite, normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
-
-
-def refuse_while_switched(actor: Actor) -> None:
-    """Nobody manages users while acting as someone else (DESIGN.md, journey 4)."""
-    if actor.is_switched:
-        raise NotAllowed(_("Not while you act as another user: switch back to manage users."))
+from .guards import ensure_not_switched
+from .states import move
 
 
 def check_user(user: User) -> None:
@@ -57,6 +57,9 @@ def check_user(user: User) -> None:
         raise InvalidInput(_("Choose the customer this user belongs to."), field="customer")
     if user.is_staff and user.roles:
         raise InvalidInput(_("Roles are held in a customer; staff users have none."), field="roles")
+    user.locale = user.locale or LOCALES[0]
+    if user.locale not in LOCALES:
+        raise InvalidInput(_("Choose one of the portal's languages."), field="locale")
     if not user.shares_email:
         with db.session.no_autoflush:  # the unsaved user must not hit the unique index first
             clash = db.session.scalar(
@@ -85,12 +88,17 @@ def roles_named(names: Iterable[RoleName | str]) -> list[Role]:
 
 
 def admin_count(customer_id: int, *, excluding: int | None = None) -> int:
+    """The customer's administrators who are not deactivated."""
     query = (
         select(func.count())
         .select_from(User)
         .join(user_role, user_role.c.user_id == User.id)
         .join(Role, Role.id == user_role.c.role_id)
-        .where(User.customer_id == customer_id, Role.name == RoleName.ADMIN)
+        .where(
+            User.customer_id == customer_id,
+            Role.name == RoleName.ADMIN,
+            User.status != UserStatus.DISABLED,
+        )
     )
     if excluding is not None:
         query = query.where(User.id != excluding)
@@ -114,23 +122,47 @@ def add_user(
     actor: Actor,
     created_via: CreatedVia = CreatedVia.CUSTOMER_ADMIN,
     personal_number: str | None = None,
+    locale: str | None = None,
 ) -> User:
     """A new user of `customer` with `roles`, invited by email to choose a password."""
-    refuse_while_switched(actor)
-    user = User(
-        customer=customer,
-        is_staff=False,
-        name=name,
-        email=email,
-        phone=phone,
-        roles=roles_named(roles),
-        status=UserStatus.INVITED,
-        personal_number=personal_number or None,
+    ensure_not_switched(actor)
+    if customer is None:
+        raise InvalidInput(_("Choose the customer this user belongs to."), field="customer")
+    return _invite_new(
+        User(
+            customer=customer,
+            is_staff=False,
+            name=name,
+            email=email,
+            phone=phone,
+            roles=roles_named(roles),
+            personal_number=personal_number or None,
+            locale=locale or LOCALES[0],
+        ),
+        created_via=created_via,
+        actor=actor,
     )
+
+
+def invite_staff(
+    *, name: str, email: str, phone: str = "", locale: str | None = None, actor: Actor
+) -> User:
+    """A new staff member, invited by email to choose a password (`flask create-staff` makes
+    the first one)."""
+    ensure_not_switched(actor)
+    return _invite_new(
+        User(is_staff=True, name=name, email=email, phone=phone, locale=locale or LOCALES[0]),
+        created_via=CreatedVia.STAFF,
+        actor=actor,
+    )
+
+
+def _invite_new(user: User, *, created_via: CreatedVia, actor: Actor) -> User:
     new_user_defaults(user, created_via=created_via)
-    check_user(user)
+    with db.session.no_autoflush:
+        check_user(user)
     db.session.add(user)
-    record("create", actor=actor, obj=user, changes=changes_of(user))
+    record(AuditAction.CREATE, actor=actor, obj=user, changes=changes_of(user))
     invite(user, actor=actor)
     return user
 
@@ -144,12 +176,13 @@ def update_user(
     phone: str | None = None,
     roles: Iterable[RoleName | str] | None = None,
     personal_number: str | None = None,
+    locale: str | None = None,
 ) -> None:
-    """Change contact details and roles; the customer keeps at least one admin.
+    """Change contact details, language and roles; the customer keeps at least one admin.
 
     `personal_number`: None or "" keeps the one on file (forms never show it unmasked).
     """
-    refuse_while_switched(actor)
+    ensure_not_switched(actor)
     # No flush until the changes are recorded: a lazy load would flush them out of the history.
     with db.session.no_autoflush:
         if name is not None:
@@ -168,6 +201,8 @@ def update_user(
             user.phone = phone
         if personal_number:
             user.personal_number = personal_number
+        if locale is not None:
+            user.locale = locale
         if roles is not None:
             new_roles = roles_named(roles)
             if RoleName.ADMIN not in {r.name for r in new_roles} and user.is_customer_admin:
@@ -176,20 +211,75 @@ def update_user(
         check_user(user)
         changes = changes_of(user)
         if changes:
-            record("update", actor=actor, obj=user, changes=changes)
+            record(AuditAction.UPDATE, actor=actor, obj=user, changes=changes)
 
 
 def delete_user(user: User, *, actor: Actor) -> None:
     """Remove `user`: gone from lists and logins; their orders stay, naming who placed them."""
-    refuse_while_switched(actor)
+    ensure_not_switched(actor)
     if actor.user is not None and actor.user.id == user.id:
         raise NotAllowed(_("You cannot delete your own account."))
     if user.is_customer_admin:
         _keep_an_admin(user)
-    record("delete", actor=actor, obj=user, changes=snapshot_of(user))
+    record(AuditAction.DELETE, actor=actor, obj=user, changes=snapshot_of(user))
     db.session.delete(user)
 
 
+# Links that stop working when a user is deactivated.
+USER_LINKS = (
+    TokenPurpose.SET_PASSWORD,
+    TokenPurpose.RESET_PASSWORD,
+    TokenPurpose.CONFIRM_EMAIL,
+    TokenPurpose.ATTEST_ORDER,
+)
+
+
+def deactivate_user(user: User, *, actor: Actor) -> None:
+    """`user` may no longer log in: every session of theirs ends and their emailed links die.
+    The record and everything they did stay; reactivating brings them back."""
+    ensure_not_switched(actor)
+    if actor.user is not None and actor.user.id == user.id:
+        raise NotAllowed(_("You cannot deactivate your own account."))
+    if user.is_customer_admin:
+        _keep_an_admin(user)
+    move(
+        user,
+        UserStatus.DISABLED,
+        actor=actor,
+        action=AuditAction.DEACTIVATE,
+        values={"session_epoch": (user.session_epoch or 0) + 1},
+    )
+    tokens.revoke(user, *USER_LINKS)
+
+
+def reactivate_user(user: User, *, actor: Actor) -> None:
+    """A deactivated user comes back where they were: invited again if they never chose a
+    password, awaiting approval if never approved, else active."""
+    ensure_not_switched(actor)
+    if user.status != UserStatus.DISABLED:
+        raise NotAllowed(_("%(name)s is not deactivated.", name=user.name))
+    if user.password_hash is None and not user.shares_email:
+        move(user, UserStatus.INVITED, actor=actor, action=AuditAction.REACTIVATE)
+        invite(user, actor=actor)
+    elif not user.is_approved:
+        move(user, UserStatus.PENDING_APPROVAL, actor=actor, action=AuditAction.REACTIVATE)
+    else:
+        move(user, UserStatus.ACTIVE, actor=actor, action=AuditAction.REACTIVATE)
+
+
 def customer_admins(customer: Customer) -> list[User]:
-    """The customer's active administrators: who is told about the customer's affairs."""
-    return [u for u in customer.users if u.is_customer_admin and u.is_active]
+    """The customer's administrators who may log in: who is told about the customer's affairs."""
+    return [u for u in customer.users if u.is_customer_admin and u.may_log_in]
+
+
+def update_role_description(role: Role, *, description: str, actor: Actor) -> None:
+    """The roles are fixed; customer service words what each means."""
+    old = role.description
+    role.description = (description or "").strip()[:200]
+    if role.description != old:
+        record(
+            AuditAction.UPDATE,
+            actor=actor,
+            obj=role,
+            changes={"description": [old, role.description]},
+        )

@@ -14,12 +14,13 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired
 
 from adminapp.auth import current_actor
-from adminapp.errors import DomainError, InvalidInput
+from adminapp.errors import DomainError
 from adminapp.services import attestation
 from adminapp.services.catalog import terms_text
 from models import Order, RoleName, db
 
 from ..base import CustomerAccess
+from ..outcome import run_service
 from ..public.challenge import challenge_url
 
 # Orders this browser session submitted: their orderer logs out and in before attesting them.
@@ -50,10 +51,6 @@ class RejectForm(FlaskForm):
 class AttestationView(CustomerAccess, BaseView):
     required_roles = frozenset({RoleName.ATTESTANT})
     refuse_while_switched = True
-    switched_message = _l(
-        "Nobody attests while acting as another user. Switch back, log out, and log in as "
-        "yourself to attest."
-    )
 
     def _order(self, order_id: int) -> Order | None:
         return db.session.scalar(
@@ -97,19 +94,18 @@ class AttestationView(CustomerAccess, BaseView):
         form = AttestForm(prefix="a")
         if order is None or not form.validate_on_submit():
             return self.show(order_id, attest_form=form)
-        try:
-            challenge = attestation.start(
+        outcome = run_service(
+            lambda: attestation.start(
                 order,
-                current_user,
                 method=form.method.data,
+                actor=current_actor(),
                 submitted_in_this_session=submitted_in_this_session(order),
                 end_user_ip=request.remote_addr or "127.0.0.1",
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        )
+        if not outcome.ok:
             return redirect(url_for(".show", order_id=order_id))
-        db.session.commit()
+        challenge = outcome.value
         return redirect(
             challenge_url(
                 challenge,
@@ -123,19 +119,14 @@ class AttestationView(CustomerAccess, BaseView):
         order = self._order(order_id)
         if order is None:
             return redirect(url_for(".index"))
-        try:
-            attestation.attest(
+        if run_service(
+            lambda: attestation.attest(
                 order,
-                current_user,
                 request.args.get("challenge", ""),
                 actor=current_actor(),
                 submitted_in_this_session=submitted_in_this_session(order),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        ):
             flash(
                 _(
                     "Order %(id)s is attested. The orderer and customer service are told.",
@@ -151,23 +142,16 @@ class AttestationView(CustomerAccess, BaseView):
         form = RejectForm(prefix="r")
         if order is None or not form.validate_on_submit():
             return self.show(order_id, reject_form=form)
-        try:
-            attestation.reject(
+        outcome = run_service(
+            lambda: attestation.reject(
                 order,
-                current_user,
                 reason=form.reason.data,
                 actor=current_actor(),
                 submitted_in_this_session=submitted_in_this_session(order),
-            )
-        except InvalidInput as exc:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(exc)]
-            return self.show(order_id, reject_form=form)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
             flash(
                 _(
                     "Order %(id)s is rejected. The orderer and customer service are told.",
@@ -175,4 +159,6 @@ class AttestationView(CustomerAccess, BaseView):
                 ),
                 "success",
             )
+        elif form.reason.errors:
+            return self.show(order_id, reject_form=form)
         return redirect(url_for(".show", order_id=order_id))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from adminapp.auth import current_actor
-from adminapp.services.audit import changes_of, record, snapshot_of
-from adminapp.services.catalog import check_care_unit
+from adminapp.services.catalog import add_care_unit, delete_care_unit, update_care_unit
 from models import RoleName
 
 from ..base import TenantModelView
 
 
-class CustomerCareUnitView(TenantModelView):
+class PortalCareUnitView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
     can_create = True
     can_edit = True
@@ -31,16 +29,14 @@ class CustomerCareUnitView(TenantModelView):
         }
     }
 
-    def on_model_change(self, form, model, is_created):
-        if is_created:
-            model.customer = current_user.customer  # never from the form
-        check_care_unit(model)
-        record(
-            "create" if is_created else "update",
-            actor=current_actor(),
-            obj=model,
-            changes=changes_of(model),
+    def create_with(self, form, actor):
+        # The customer is always the admin's own, never taken from the form.
+        return add_care_unit(
+            current_user.customer, hsa_id=form.hsa_id.data, name=form.name.data, actor=actor
         )
 
-    def on_model_delete(self, model):
-        record("delete", actor=current_actor(), obj=model, changes=snapshot_of(model))
+    def update_with(self, form, model, actor):
+        update_care_unit(model, hsa_id=form.hsa_id.data, name=form.name.data, actor=actor)
+
+    def delete_with(self, model, actor):
+        delete_care_unit(model, actor=actor)

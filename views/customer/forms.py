@@ -25,6 +25,10 @@ class RoleCheckboxes(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def role_choices() -> list[tuple[str, str]]:
+    return [(name.value, label) for name, label in ROLE_LABELS.items()]
+
+
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
@@ -37,9 +41,7 @@ class UserForm(FlaskForm):
         ),
         render_kw={"autocomplete": "off"},
     )
-    role_names = RoleCheckboxes(
-        _l("Roles"), choices=[(name.value, label) for name, label in ROLE_LABELS.items()]
-    )
+    role_names = RoleCheckboxes(_l("Roles"), choices=role_choices())
 
 
 class OrdererCreateForm(FlaskForm):

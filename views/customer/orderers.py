@@ -15,14 +15,15 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import with_expression
 
 from adminapp.auth import current_actor
 from adminapp.services.orderers import approve_orderer, create_orderer, set_orderer_password
 from adminapp.services.users import delete_user, update_user
-from models import Role, RoleName, User, UserStatus
+from models import Role, RoleName, User, UserStatus, orders_placed
 
 from ..base import TenantModelView
+from ..outcome import run_service
 from .forms import NewPasswordForm, OrdererCreateForm, OrdererEditForm
 
 
@@ -54,6 +55,7 @@ class OrdererView(TenantModelView):
     can_edit = True
     can_delete = True
     list_template = "portal/orderers_list.html"
+    missing_message = _l("No such orderer.")
     column_list = ("name", "email", "order_count", "approved_at", "status")
     column_labels = {"order_count": _l("Orders"), "approved_at": _l("Approved")}
     column_formatters = {"order_count": _orders_link, "approved_at": _approved, "name": _name}
@@ -63,10 +65,10 @@ class OrdererView(TenantModelView):
     column_details_list = ("name", "email", "phone", "status", "approved_at", "created_at")
     column_export_list = ("name", "email", "phone", "order_count", "status", "approved_at")
     column_formatters_export = {"order_count": lambda v, c, m, n: m.order_count}
-    list_loader_options = (undefer(User.order_count),)
+    list_loader_options = (with_expression(User.order_count, orders_placed()),)
 
     def get_column_names(self, only_columns, excluded_columns):
-        # order_count is a column_property Flask-Admin does not list by itself.
+        # order_count is a query expression Flask-Admin does not list by itself.
         return [(c, self.column_labels.get(c, c)) for c in only_columns]
 
     def scope(self, query):
@@ -81,31 +83,18 @@ class OrdererView(TenantModelView):
     def scaffold_form(self):
         return OrdererEditForm
 
-    def create_model(self, form):
-        return self.call_service(
-            form,
-            lambda: create_orderer(
-                current_user.customer,
-                name=form.name.data,
-                email=form.email.data,
-                actor=current_actor(),
-            ),
+    def create_with(self, form, actor):
+        return create_orderer(
+            current_user.customer, name=form.name.data, email=form.email.data, actor=actor
         )
 
-    def update_model(self, form, model):
-        return self.call_service(
-            form,
-            lambda: update_user(
-                model,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                actor=current_actor(),
-            ),
+    def update_with(self, form, model, actor):
+        update_user(
+            model, name=form.name.data, email=form.email.data, phone=form.phone.data, actor=actor
         )
 
-    def delete_model(self, model):
-        return self.call_service(None, lambda: delete_user(model, actor=current_actor()))
+    def delete_with(self, model, actor):
+        delete_user(model, actor=actor)
 
     @action("approve", _l("Approve"), _l("Approve the selected orderers?"))
     def action_approve(self, ids):
@@ -120,14 +109,9 @@ class OrdererView(TenantModelView):
     @expose("/approve/", methods=("POST",))
     def approve_view(self):
         """The row button: approve one orderer (a POST with CSRF, checked again here)."""
-        return_url = get_redirect_target() or self.get_url(".index_view")
-        orderer = self.get_one(request.form.get("id"))
-        if orderer is None:
-            flash(_("No such orderer."), "error")
-            return redirect(return_url)
-        if self.call_service(None, lambda: approve_orderer(orderer, actor=current_actor())):
-            flash(_("%(name)s is approved.", name=orderer.name), "success")
-        return redirect(return_url)
+        return self.run_on_one(
+            approve_orderer, done_message=lambda u: _("%(name)s is approved.", name=u.name)
+        )
 
     @expose("/password/", methods=("GET", "POST"))
     def password_view(self):
@@ -138,14 +122,12 @@ class OrdererView(TenantModelView):
             flash(_("No such orderer."), "error")
             return redirect(return_url)
         form = NewPasswordForm()
-        if form.validate_on_submit():
-            done = self.call_service(
-                form,
-                lambda: set_orderer_password(orderer, form.password.data, actor=current_actor()),
-            )
-            if done:
-                flash(_("The new password of %(name)s is saved.", name=orderer.name), "success")
-                return redirect(return_url)
+        if form.validate_on_submit() and run_service(
+            lambda: set_orderer_password(orderer, form.password.data, actor=current_actor()),
+            form=form,
+        ):
+            flash(_("The new password of %(name)s is saved.", name=orderer.name), "success")
+            return redirect(return_url)
         return self.render(
             "portal/orderer_password.html", form=form, orderer=orderer, return_url=return_url
         )

@@ -26,12 +26,13 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from adminapp.auth import current_actor
-from adminapp.errors import DomainError, InvalidInput
+from adminapp.errors import InvalidInput
 from adminapp.services import ordering
 from adminapp.services.catalog import terms_text
-from models import AuditEvent, CareUnit, Offering, Order, OrderStatus, Service, db
+from models import CANCELLABLE, AuditEvent, CareUnit, Offering, Order, OrderStatus, Service, db
 
 from ..base import CustomerAccess
+from ..outcome import run_service
 from .attestation import remember_submitted
 
 
@@ -135,14 +136,10 @@ class OrderingView(CustomerAccess, BaseView):
     @expose("/offering/<int:offering_id>", methods=("POST",))
     def choose(self, offering_id: int):
         offering = db.session.get(Offering, offering_id)
-        try:
-            order = ordering.start_draft(current_user, offering, actor=current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        outcome = run_service(lambda: ordering.start_draft(offering, actor=current_actor()))
+        if not outcome.ok:
             return redirect(url_for(".index"))
-        db.session.commit()
-        return redirect(url_for(".fill", order_id=order.id))
+        return redirect(url_for(".fill", order_id=outcome.value.id))
 
     @expose("/<int:order_id>/fill", methods=("GET", "POST"))
     def fill(self, order_id: int):
@@ -173,30 +170,21 @@ class OrderingView(CustomerAccess, BaseView):
                 spec["name"]: form[f"field_{spec['name']}"].data
                 for spec in order.offering.order_fields or []
             }
-            try:
-                ordering.fill_draft(
+            outcome = run_service(
+                lambda: ordering.fill_draft(
                     order,
-                    orderer=current_user,
                     care_unit_ids=chosen or [],
                     field_values=values,
                     note=form.note.data,
                     actor=current_actor(),
-                )
-            except InvalidInput as exc:
-                db.session.rollback()
-                order = self._my_order(order_id)
-                field = form._fields.get(exc.field)
-                if field is not None:
-                    field.errors = [*field.errors, str(exc)]
-                else:
-                    flash(str(exc), "error")
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                return redirect(url_for(".show", order_id=order_id))
-            else:
-                db.session.commit()
+                ),
+                form=form,
+            )
+            if outcome.ok:
                 return redirect(url_for(".summary", order_id=order.id))
+            if not isinstance(outcome.refusal, InvalidInput):
+                return redirect(url_for(".show", order_id=order_id))
+            order = self._my_order(order_id)
         return self.render("portal/order/fill.html", order=order, form=form, units=units)
 
     @expose("/<int:order_id>/summary", methods=("GET", "POST"))
@@ -208,23 +196,15 @@ class OrderingView(CustomerAccess, BaseView):
         form = AcceptForm()
         if form.validate_on_submit():
             version = request.form.get("terms_version", type=int)
-            try:
-                ordering.submit(
+            outcome = run_service(
+                lambda: ordering.submit(
                     order,
-                    orderer=current_user,
                     accepted_terms_version=version if form.accept.data else None,
                     actor=current_actor(),
-                )
-            except InvalidInput as exc:
-                db.session.rollback()
-                order = self._my_order(order_id)
-                form.accept.errors = [*form.accept.errors, str(exc)]
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                return redirect(url_for(".show", order_id=order_id))
-            else:
-                db.session.commit()
+                ),
+                form=form,
+            )
+            if outcome.ok:
                 remember_submitted(order)
                 if order.status == OrderStatus.HELD:
                     flash(
@@ -244,6 +224,9 @@ class OrderingView(CustomerAccess, BaseView):
                         "success",
                     )
                 return redirect(url_for(".show", order_id=order.id))
+            if not isinstance(outcome.refusal, InvalidInput):
+                return redirect(url_for(".show", order_id=order_id))
+            order = self._my_order(order_id)
         info = ordering.summary(order)
         return self.render(
             "portal/order/summary.html",
@@ -268,19 +251,17 @@ class OrderingView(CustomerAccess, BaseView):
             order=order,
             history=history,
             form=FlaskForm(),
-            cancellable=order.status in ordering.CANCELLABLE,
+            cancellable=order.status in CANCELLABLE,
             accepted_terms=terms_text(order.offering, order.accepted_terms_version or 0),
         )
 
     @expose("/<int:order_id>/cancel", methods=("POST",))
     def cancel(self, order_id: int):
         order = self._my_order(order_id)
-        try:
-            ordering.cancel(order, actor=current_actor(), reason=request.form.get("reason", ""))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Order %(id)s is cancelled.", id=order.id), "success")
+        if run_service(
+            lambda: ordering.cancel(
+                order, actor=current_actor(), reason=request.form.get("reason", "")
+            )
+        ):
+            flash(_("Order %(id)s is cancelled.", id=order_id), "success")
         return redirect(url_for(".show", order_id=order_id))

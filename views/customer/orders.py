@@ -11,7 +11,7 @@ from models import Offering, Order, RoleName
 from ..base import TenantModelView
 
 
-class CustomerOrderView(TenantModelView):
+class PortalOrderView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
     column_list = ("id", "offering", "orderer_name", "status", "submitted_at", "created_at")
     column_labels = {

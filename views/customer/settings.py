@@ -11,10 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from adminapp.auth import current_actor
-from adminapp.services.audit import record
-from models import RoleName, db
+from adminapp.services.customers import update_settings
+from models import RoleName
 
 from ..base import CustomerAccess
+from ..outcome import run_service
 
 
 class SettingsForm(FlaskForm):
@@ -27,23 +28,17 @@ class SettingsForm(FlaskForm):
 class SettingsView(CustomerAccess, BaseView):
     required_roles = frozenset({RoleName.ADMIN})
     refuse_while_switched = True
-    switched_message = _l("Not while you act as another user: switch back to change settings.")
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
         customer = current_user.customer
         form = SettingsForm(obj=customer)
-        if form.validate_on_submit():
-            old = customer.require_four_eyes
-            customer.require_four_eyes = form.require_four_eyes.data
-            if old != customer.require_four_eyes:
-                record(
-                    "update",
-                    actor=current_actor(),
-                    obj=customer,
-                    changes={"require_four_eyes": [old, customer.require_four_eyes]},
-                )
-            db.session.commit()
+        if form.validate_on_submit() and run_service(
+            lambda: update_settings(
+                customer, require_four_eyes=form.require_four_eyes.data, actor=current_actor()
+            ),
+            form=form,
+        ):
             flash(_("The settings are saved."), "success")
             return redirect(url_for(".index"))
         return self.render("portal/settings.html", form=form)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from adminapp.auth import current_actor
+from adminapp.labels import label
 from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.users import add_user, delete_user, update_user
 from models import RoleName, User
@@ -16,14 +16,14 @@ from .forms import UserForm
 
 
 def _roles(view, context, model, name):
-    return ", ".join(role.name.value for role in model.roles)
+    return ", ".join(label(role.name) for role in model.roles)
 
 
 def _masked(view, context, model, name):
     return mask_personal_number(model.personal_number) if model.personal_number else ""
 
 
-class CustomerUserView(TenantModelView):
+class PortalUserView(TenantModelView):
     required_roles = frozenset({RoleName.ADMIN})
     refuse_while_switched = True
     can_create = True
@@ -59,33 +59,27 @@ class CustomerUserView(TenantModelView):
         form.role_names.data = [role.name.value for role in model.roles]
         form.personal_number.data = ""  # never sent back to the browser unmasked
 
-    def create_model(self, form):
-        return self.call_service(
-            form,
-            lambda: add_user(
-                current_user.customer,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                roles=form.role_names.data,
-                personal_number=form.personal_number.data,
-                actor=current_actor(),
-            ),
+    def create_with(self, form, actor):
+        return add_user(
+            current_user.customer,
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            roles=form.role_names.data,
+            personal_number=form.personal_number.data,
+            actor=actor,
         )
 
-    def update_model(self, form, model):
-        return self.call_service(
-            form,
-            lambda: update_user(
-                model,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                roles=form.role_names.data,
-                personal_number=form.personal_number.data,
-                actor=current_actor(),
-            ),
+    def update_with(self, form, model, actor):
+        update_user(
+            model,
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            roles=form.role_names.data,
+            personal_number=form.personal_number.data,
+            actor=actor,
         )
 
-    def delete_model(self, model):
-        return self.call_service(None, lambda: delete_user(model, actor=current_actor()))
+    def delete_with(self, model, actor):
+        delete_user(model, actor=actor)

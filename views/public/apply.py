@@ -11,8 +11,9 @@ from wtforms.validators import Length
 
 from adminapp.extensions import limiter
 from adminapp.services.audit import Actor
-from adminapp.services.onboarding import APPLICATION_FIELDS, ApplicationInvalid, submit_application
-from models import db
+from adminapp.services.onboarding import APPLICATION_FIELDS, submit_application
+
+from ..outcome import run_service
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 
@@ -103,20 +104,15 @@ def _application_limit() -> str:
 @limiter.limit(_application_limit, methods=["POST"])
 def apply():
     form = ApplicationForm()
-    if form.validate_on_submit():
-        try:
-            submit_application(
-                {field: form[field].data for field in APPLICATION_FIELDS},
-                actor=Actor.for_system("applicant"),
-                locale=str(get_locale() or "en"),
-            )
-        except ApplicationInvalid as exc:
-            db.session.rollback()
-            for field, message in exc.errors.items():
-                form[field].errors = [*form[field].errors, message]
-        else:
-            db.session.commit()
-            return redirect(url_for("apply.sent"))
+    if form.validate_on_submit() and run_service(
+        lambda: submit_application(
+            {field: form[field].data for field in APPLICATION_FIELDS},
+            actor=Actor.for_system("applicant"),
+            locale=str(get_locale() or "en"),
+        ),
+        form=form,
+    ):
+        return redirect(url_for("apply.sent"))
     return render_template("apply/apply.html", form=form, contacts=CONTACT_LABELS)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from adminapp.auth import is_switched
-from adminapp.errors import DomainError
-from adminapp.services import attestation, tokens
-from models import TokenPurpose, db
+from adminapp.auth import current_actor
+from adminapp.errors import NotAllowed
+from adminapp.services import attestation
+from adminapp.services.guards import ensure_not_switched
+
+from ..outcome import run_service
 
 bp = Blueprint("attestation", __name__)
 
@@ -17,26 +19,23 @@ bp = Blueprint("attestation", __name__)
 def open_link(token: str):
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
-    if is_switched():
-        return render_template(
-            "auth/link_invalid.html",
-            reason="switched",
-            purpose="attest",
-            message=attestation.switched_refusal(),
-        ), 403
     try:
-        order = attestation.order_for_link(token, current_user)
-        tokens.use(token, TokenPurpose.ATTEST_ORDER)
-    except DomainError as exc:
-        db.session.rollback()
+        ensure_not_switched(current_actor())
+    except NotAllowed as exc:
+        return render_template(
+            "auth/link_invalid.html", reason="switched", purpose="attest", message=str(exc)
+        ), 403
+    outcome = run_service(
+        lambda: attestation.open_link(token, actor=current_actor()), flash_refusal=False
+    )
+    if not outcome.ok:
         return render_template(
             "auth/link_invalid.html",
-            reason=getattr(exc, "reason", ""),
-            message=str(exc),
+            reason=getattr(outcome.refusal, "reason", ""),
+            message=str(outcome.refusal),
             purpose="attest",
         ), 410
-    db.session.commit()
-    return redirect(url_for("portal_attest.show", order_id=order.id))
+    return redirect(url_for("portal_attest.show", order_id=outcome.value.id))
 
 
 @bp.after_request

@@ -17,10 +17,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from adminapp.auth import current_actor
 from adminapp.extensions import limiter
-from adminapp.services.accounts import authenticate, record_login
-from adminapp.services.audit import Actor, record
+from adminapp.services.accounts import authenticate, record_login, record_logout
+from adminapp.services.audit import Actor
 from models import db
 
+from ..outcome import run_service
 from .forms import LoginForm, LogoutForm
 from .links import home_for, safe_next
 from .two_factor import MUST_ENROL_KEY, start_second_step
@@ -53,7 +54,7 @@ def login():
             # One message for an unknown email and a wrong password alike.
             error = _("Wrong email or password.")
         elif user.is_staff and user.totp_enabled_at:
-            db.session.commit()  # a rehashed password, if any
+            db.session.commit()  # a rehashed password (authenticate), if any
             return start_second_step(user, next_url)
         else:
             session.clear()  # a fresh session for the new login: nothing carried over
@@ -61,8 +62,7 @@ def login():
             session.permanent = True
             if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:
                 session[MUST_ENROL_KEY] = True
-            record_login(user, actor=Actor(user=user))
-            db.session.commit()
+            run_service(lambda: record_login(user, actor=Actor(user=user)))
             return redirect(next_url or home_for(user))
     return render_template("auth/login.html", form=form, error=error, next_url=next_url)
 
@@ -72,9 +72,7 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        actor = current_actor()
-        record("logout", actor=actor, obj=actor.user)
-        db.session.commit()
+        run_service(lambda: record_logout(actor=current_actor()))
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")

@@ -24,12 +24,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from adminapp.errors import DomainError, InvalidInput
+from adminapp.errors import InvalidInput
 from adminapp.extensions import limiter
 from adminapp.providers.bankid import autostart_url
 from adminapp.services import strong_auth
 from models import AuthChallenge, ChallengeMethod, ChallengeStatus, db
 
+from ..outcome import run_service
 from .links import safe_next
 
 bp = Blueprint("challenge", __name__, url_prefix="/challenge")
@@ -73,17 +74,21 @@ def show(public_id: str):
         return redirect(urls["next"])
     message, error = "", ""
     if challenge.method == ChallengeMethod.BANKID and challenge.status == ChallengeStatus.PENDING:
-        try:
-            message = strong_auth.poll_bankid(challenge)
-        except DomainError as exc:
-            error = str(exc)
-        db.session.commit()
+        message, error = _poll(challenge)
         if challenge.status == ChallengeStatus.COMPLETED:
             return redirect(urls["next"])
     else:
-        strong_auth.expire_if_due(challenge)
-        db.session.commit()
+        run_service(lambda: strong_auth.expire_if_due(challenge))
     return _render(challenge, urls, message=message, error=error)
+
+
+def _poll(challenge: AuthChallenge) -> tuple[str, str]:
+    """Ask BankID how it goes: the message to show, or the error. A failure is kept: the
+    challenge records why it ended."""
+    outcome = run_service(
+        lambda: strong_auth.poll_bankid(challenge), keep_on_refusal=True, flash_refusal=False
+    )
+    return (outcome.value or "", "") if outcome.ok else ("", str(outcome.refusal))
 
 
 def _render(challenge, urls, *, message="", error="", code_error=""):
@@ -106,15 +111,15 @@ def _render(challenge, urls, *, message="", error="", code_error=""):
 @limiter.limit(_limit)
 def code(public_id: str):
     challenge, urls = _load(public_id)
-    try:
-        strong_auth.verify_code(challenge, request.form.get("code", ""))
-    except InvalidInput as exc:
-        db.session.commit()  # the wrong try counts
-        return _render(challenge, urls, code_error=str(exc))
-    except DomainError as exc:
-        db.session.commit()
-        return _render(challenge, urls, error=str(exc))
-    db.session.commit()
+    outcome = run_service(
+        lambda: strong_auth.verify_code(challenge, request.form.get("code", "")),
+        keep_on_refusal=True,  # the wrong try counts
+        flash_refusal=False,
+    )
+    if isinstance(outcome.refusal, InvalidInput):
+        return _render(challenge, urls, code_error=str(outcome.refusal))
+    if not outcome.ok:
+        return _render(challenge, urls, error=str(outcome.refusal))
     return redirect(urls["next"])
 
 
@@ -122,21 +127,17 @@ def code(public_id: str):
 @limiter.limit(_limit)
 def resend(public_id: str):
     challenge, urls = _load(public_id)
-    try:
-        strong_auth.resend_code(challenge)
-    except DomainError as exc:
-        db.session.rollback()
+    outcome = run_service(lambda: strong_auth.resend_code(challenge), flash_refusal=False)
+    if not outcome.ok:
         challenge, urls = _load(public_id)
-        return _render(challenge, urls, error=str(exc))
-    db.session.commit()
+        return _render(challenge, urls, error=str(outcome.refusal))
     return _render(challenge, urls, message=_("A new code is on its way."))
 
 
 @bp.post("/<public_id>/cancel")
 def cancel(public_id: str):
     challenge, urls = _load(public_id)
-    strong_auth.cancel(challenge)
-    db.session.commit()
+    run_service(lambda: strong_auth.cancel(challenge))
     return redirect(safe_next(urls.get("back")) or url_for("auth.home"))
 
 
@@ -147,11 +148,8 @@ def status(public_id: str):
     challenge, urls = _load(public_id)
     message = ""
     if challenge.status == ChallengeStatus.PENDING:
-        try:
-            message = strong_auth.poll_bankid(challenge)
-        except DomainError as exc:
-            message = str(exc)
-        db.session.commit()
+        message, error = _poll(challenge)
+        message = message or error
     pending = challenge.status == ChallengeStatus.PENDING
     return jsonify(
         status=challenge.status.value,

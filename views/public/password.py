@@ -6,13 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, sess
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from adminapp.errors import InvalidInput
 from adminapp.extensions import limiter
 from adminapp.services import accounts
 from adminapp.services.audit import Actor
 from adminapp.services.tokens import TokenInvalid
-from models import TokenPurpose, db
+from models import TokenPurpose
 
+from ..outcome import run_service
 from .forms import ForgotPasswordForm, NewPasswordForm
 from .links import home_for
 
@@ -44,24 +44,26 @@ def _link_page(token: str, purpose: TokenPurpose, title: str):
         ), 410 if exc.reason != "unknown" else 404
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.set_password_with_link(token, purpose, form.password.data)
-        except InvalidInput as exc:
-            form.password.errors.append(str(exc))
-        except TokenInvalid as exc:  # used up by a simultaneous request
-            db.session.rollback()
+        outcome = run_service(
+            lambda: accounts.set_password_with_link(token, purpose, form.password.data),
+            form=form,
+            flash_refusal=False,
+        )
+        if isinstance(outcome.refusal, TokenInvalid):  # used up by a simultaneous request
             return render_template(
-                "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose=purpose.value
+                "auth/link_invalid.html",
+                reason=outcome.refusal.reason,
+                message=str(outcome.refusal),
+                purpose=purpose.value,
             ), 410
-        else:
-            db.session.commit()
+        if outcome.ok:
+            user = outcome.value
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
             login_user(user)
             session.permanent = True
-            accounts.record_login(user, actor=Actor(user=user))
-            db.session.commit()
+            run_service(lambda: accounts.record_login(user, actor=Actor(user=user)))
             flash(_("Your password is saved and you are logged in."), "success")
             return redirect(home_for(user))
     return render_template("auth/choose_password.html", form=form, user=user, title=title)
@@ -84,8 +86,12 @@ def reset_password(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data, actor=Actor.for_system("anonymous"))
-        db.session.commit()
+        run_service(
+            lambda: accounts.request_password_reset(
+                form.email.data, actor=Actor.for_system("anonymous")
+            ),
+            flash_refusal=False,
+        )
         # The same answer whether or not the email has an account.
         return redirect(url_for("password.forgot_password_sent"))
     return render_template("auth/forgot_password.html", form=form)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from adminapp.errors import InvalidInput
 from adminapp.extensions import limiter
 from adminapp.services.orderers import confirm_email, register_orderer, registrable_customers
-from adminapp.services.tokens import TokenInvalid
 from adminapp.validation import format_org_number
 from models import Customer, CustomerStatus, db
 
+from ..outcome import run_service
 from .forms import ConfirmForm, RegistrationForm
 
 bp = Blueprint("register", __name__, url_prefix="/register")
@@ -44,22 +43,17 @@ def register(customer_id: int):
     if customer is None or customer.status != CustomerStatus.ACTIVE:
         abort(404)
     form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            register_orderer(
-                customer,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                password=form.password.data,
-            )
-        except InvalidInput as exc:
-            db.session.rollback()
-            field = form._fields.get(exc.field, form.email)
-            field.errors = [*field.errors, str(exc)]
-        else:
-            db.session.commit()
-            return redirect(url_for("register.sent"))
+    if form.validate_on_submit() and run_service(
+        lambda: register_orderer(
+            customer,
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            password=form.password.data,
+        ),
+        form=form,
+    ):
+        return redirect(url_for("register.sent"))
     return render_template("register/register.html", form=form, customer=customer)
 
 
@@ -74,15 +68,15 @@ def confirm(token: str):
     """A button, not the GET itself, confirms: mail scanners that open links change nothing."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            user = confirm_email(token)
-        except TokenInvalid as exc:
-            db.session.rollback()
+        outcome = run_service(lambda: confirm_email(token), flash_refusal=False)
+        if not outcome.ok:
             return render_template(
-                "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose="confirm"
+                "auth/link_invalid.html",
+                reason=getattr(outcome.refusal, "reason", ""),
+                message=str(outcome.refusal),
+                purpose="confirm",
             ), 410
-        db.session.commit()
-        return render_template("register/confirmed.html", user=user)
+        return render_template("register/confirmed.html", user=outcome.value)
     return render_template("register/confirm.html", form=form)
 
 

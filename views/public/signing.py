@@ -21,14 +21,14 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
-from adminapp.auth import ensure_not_switched
-from adminapp.errors import DomainError, InvalidInput
+from adminapp.auth import real_user
 from adminapp.extensions import limiter
-from adminapp.services import agreements
+from adminapp.services import agreement_texts, agreements
 from adminapp.services.audit import Actor
 from adminapp.services.tokens import TokenInvalid
 from models import Agreement, db
 
+from ..outcome import run_service
 from .challenge import challenge_url
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
@@ -57,7 +57,9 @@ def _no_referrer(response):
 
 
 def _signatory() -> Actor:
-    return Actor.for_system("signatory")
+    # The signatory has no account; a browser session acting as someone else still says so,
+    # and the signing services refuse it.
+    return Actor.for_system("signatory", real_user=real_user())
 
 
 def _link_invalid(exc: TokenInvalid):
@@ -77,34 +79,33 @@ def agreement(token: str):
     form = SignForm()
     error = ""
     if form.validate_on_submit():
-        try:
-            ensure_not_switched()
-            challenge = agreements.start_signature(
+        outcome = run_service(
+            lambda: agreements.start_signature(
                 agreement,
                 method=form.method.data,
                 end_user_ip=request.remote_addr or "127.0.0.1",
                 actor=_signatory(),
-            )
-        except InvalidInput as exc:
-            db.session.rollback()
-            form.method.errors = [*form.method.errors, str(exc)]
-        except DomainError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            next_url = url_for("signing.finish", token=token, challenge=challenge.public_id)
+            ),
+            form=form,
+            flash_refusal=False,
+        )
+        if outcome.ok:
+            next_url = url_for("signing.finish", token=token, challenge=outcome.value.public_id)
             return redirect(
                 challenge_url(
-                    challenge, next_url=next_url, back_url=url_for("signing.agreement", token=token)
+                    outcome.value,
+                    next_url=next_url,
+                    back_url=url_for("signing.agreement", token=token),
                 )
             )
-    text = agreements.document(agreement)
+        if not form.method.errors:
+            error = str(outcome.refusal)
+    text = agreement_texts.document(agreement)
     return render_template(
         "signing/agreement.html",
         agreement=agreement,
         text=text,
-        sha256=agreements.sha256_hex(text),
+        sha256=agreement_texts.sha256_hex(text),
         form=form,
         error=error,
     ), (200 if not error else 409)
@@ -115,21 +116,21 @@ def agreement(token: str):
 def finish(token: str):
     """Where the challenge pages send the browser once the signatory proved who they are:
     the signature is recorded here, once (the link and the challenge are both used up)."""
-    try:
-        ensure_not_switched()
-        agreement = agreements.sign_agreement(
+    outcome = run_service(
+        lambda: agreements.sign_agreement(
             token, request.args.get("challenge", ""), actor=_signatory()
-        )
-    except TokenInvalid as exc:
-        db.session.rollback()
-        return _link_invalid(exc)
-    except DomainError as exc:
-        db.session.rollback()
+        ),
+        flash_refusal=False,
+    )
+    if isinstance(outcome.refusal, TokenInvalid):
+        return _link_invalid(outcome.refusal)
+    if not outcome.ok:
         return render_template(
-            "signing/not_signed.html", message=str(exc), back_url=url_for(".agreement", token=token)
+            "signing/not_signed.html",
+            message=str(outcome.refusal),
+            back_url=url_for(".agreement", token=token),
         ), 409
-    db.session.commit()
-    session[SIGNED_KEY] = agreement.id
+    session[SIGNED_KEY] = outcome.value.id
     return redirect(url_for("signing.signed"))
 
 

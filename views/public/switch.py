@@ -26,13 +26,14 @@ from adminapp.auth import (
     REAL_USER_KEY,
     SWITCH_RETURN_KEY,
     SWITCH_SEEN_KEY,
+    current_actor,
     is_switched,
     real_user,
 )
-from adminapp.errors import NotAllowed
 from adminapp.services import impersonation
 from models import User, db
 
+from ..outcome import run_service
 from .links import home_for, safe_next
 
 bp = Blueprint("switch", __name__)
@@ -50,13 +51,8 @@ def start_switch(target: User | None):
     """Act as `target` from now on, if the rules allow; answer with the redirect."""
     real = current_user._get_current_object()
     came_from = _came_from()
-    try:
-        impersonation.switch(real, target, switched=is_switched())
-    except NotAllowed as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not run_service(lambda: impersonation.switch(target, actor=current_actor())):
         return redirect(came_from or home_for(real))
-    db.session.commit()
     login_user(target)
     session[REAL_USER_KEY] = real.id
     session[SWITCH_SEEN_KEY] = time.time()
@@ -85,12 +81,11 @@ def switch_back():
     if real is None:
         return redirect(home_for(current_user))
     target = current_user._get_current_object()
-    impersonation.switch_back(real, target)
-    db.session.commit()
+    run_service(lambda: impersonation.switch_back(real, target))
     return_url = session.pop(SWITCH_RETURN_KEY, None)
     session.pop(REAL_USER_KEY, None)
     session.pop(SWITCH_SEEN_KEY, None)
-    if not real.is_active or not login_user(real):
+    if not real.may_log_in or not login_user(real):
         return _end_session(_("Your own account can no longer log in."))
     flash(_("You are yourself again."), "info")
     return redirect(return_url or home_for(real))
@@ -105,7 +100,7 @@ def _expire_idle_switch():
     seen = session.get(SWITCH_SEEN_KEY, 0)
     now = time.time()
     real = real_user()
-    if now - seen > idle or real is None or not real.is_active:
+    if now - seen > idle or real is None or not real.may_log_in:
         return _end_session(
             _("You were away too long while acting as another user, so you were logged out.")
         )

@@ -22,13 +22,13 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired
 
 from adminapp.auth import current_actor
-from adminapp.errors import InvalidInput
 from adminapp.extensions import limiter
 from adminapp.services import two_factor
 from adminapp.services.accounts import record_login
 from adminapp.services.audit import Actor
 from models import User, db
 
+from ..outcome import run_service
 from .links import home_for, safe_next
 
 bp = Blueprint("two_factor", __name__)
@@ -81,10 +81,10 @@ def verify():
             session.clear()
             login_user(user)
             session.permanent = True
-            record_login(user, actor=Actor(user=user))
+            # Commits the code's claim too (two_factor.verify): it works once.
+            run_service(lambda: record_login(user, actor=Actor(user=user)))
             if how == "recovery":
                 flash(_("You used a recovery code; it cannot be used again."), "warning")
-            db.session.commit()
             return redirect(next_url or home_for(user))
     return render_template("two_factor/verify.html", form=form)
 
@@ -98,23 +98,23 @@ def setup():
     form = CodeForm()
     if user.totp_enabled_at:
         if request.method == "POST" and form.validate_on_submit():
-            codes = two_factor.regenerate_recovery_codes(user, actor=current_actor())
-            db.session.commit()
-            return render_template("two_factor/recovery_codes.html", codes=codes)
+            outcome = run_service(
+                lambda: two_factor.regenerate_recovery_codes(user, actor=current_actor())
+            )
+            if outcome.ok:
+                return render_template("two_factor/recovery_codes.html", codes=outcome.value)
         return render_template("two_factor/enabled.html", form=form)
     secret = session.get(SECRET_KEY) or two_factor.new_secret()
     session[SECRET_KEY] = secret
     if form.validate_on_submit():
-        try:
-            codes = two_factor.enable(user, secret, form.code.data, actor=current_actor())
-        except InvalidInput as exc:
-            db.session.rollback()
-            form.code.errors = [*form.code.errors, str(exc)]
-        else:
-            db.session.commit()
+        outcome = run_service(
+            lambda: two_factor.enable(user, secret, form.code.data, actor=current_actor()),
+            form=form,
+        )
+        if outcome.ok:
             session.pop(SECRET_KEY, None)
             session.pop(MUST_ENROL_KEY, None)
-            return render_template("two_factor/recovery_codes.html", codes=codes)
+            return render_template("two_factor/recovery_codes.html", codes=outcome.value)
     uri = two_factor.provisioning_uri(user, secret)
     qr = segno.make(uri, error="m").svg_inline(
         scale=4, title=_("QR code for your authenticator app")

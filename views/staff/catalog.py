@@ -7,8 +7,15 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from wtforms.widgets import TextArea
 
-from adminapp.auth import current_actor
-from adminapp.services.catalog import save_offering
+from adminapp.services.catalog import (
+    OFFERING_FIELDS,
+    create_offering,
+    create_service,
+    delete_offering,
+    delete_service,
+    update_offering,
+    update_service,
+)
 from models import Offering
 
 from ..base import StaffModelView
@@ -26,6 +33,15 @@ class ServiceView(StaffModelView):
     column_sortable_list = ("id", "name")
     column_default_sort = ("name", False)
     form_columns = ("name", "description", "active")
+
+    def create_with(self, form, actor):
+        return create_service(actor=actor, **self.form_values(form))
+
+    def update_with(self, form, model, actor):
+        update_service(model, actor=actor, **self.form_values(form))
+
+    def delete_with(self, model, actor):
+        delete_service(model, actor=actor)
 
 
 class OfferingView(StaffModelView):
@@ -45,6 +61,7 @@ class OfferingView(StaffModelView):
         "startup_fee": _l("Start-up fee"),
         "recurring_fee": _l("Recurring fee"),
         "terms_version": _l("Terms version"),
+        "delivery_template": _l("Instructions for access (template)"),
         "needs_care_units": _l("Needs care units"),
         "service.name": _l("Service"),
     }
@@ -53,22 +70,16 @@ class OfferingView(StaffModelView):
     column_sortable_list = ("id", "name")
     column_default_sort = ("name", False)
     list_loader_options = (selectinload(Offering.service),)
-    form_columns = (
-        "service",
-        "name",
-        "description",
-        "startup_fee",
-        "recurring_fee",
-        "recurring_period",
-        "currency",
-        "needs_care_units",
-        "several_care_units",
-        "order_fields",
-        "terms_text",
-        "active",
-    )
+    form_columns = OFFERING_FIELDS
     form_args = {
         "currency": {"default": "SEK"},
+        "delivery_template": {
+            "widget": _TextArea(),
+            "description": _l(
+                "What customer service sends when it delivers an order, edited per order. "
+                "{order_id}, {offering}, {customer}, {orderer} and {care_units} are filled in."
+            ),
+        },
         "order_fields": {
             "widget": _TextArea(),
             "description": _l(
@@ -92,6 +103,7 @@ class OfferingView(StaffModelView):
         "terms_version",
         "terms_text",
         "terms_history",
+        "delivery_template",
         "active",
         "created_at",
     )
@@ -104,6 +116,12 @@ class OfferingView(StaffModelView):
         ),
     }
 
-    def on_model_change(self, form, model, is_created):
+    def create_with(self, form, actor):
+        return create_offering(actor=actor, **self.form_values(form))
+
+    def update_with(self, form, model, actor):
         # New terms text is a new version, kept: orders keep the version their orderer accepted.
-        save_offering(model, actor=current_actor(), created=is_created)
+        update_offering(model, actor=actor, **self.form_values(form))
+
+    def delete_with(self, model, actor):
+        delete_offering(model, actor=actor)

@@ -91,12 +91,10 @@ class DeliveryView(StaffModelView):
 
     @expose("/complete/", methods=("POST",))
     def complete_view(self):
-        order = self.get_one(request.form.get("id"))
-        if order is not None and self.call_service(
-            None, lambda: delivery.complete(order, actor=current_actor())
-        ):
-            flash(_("Order %(id)s is completed.", id=order.id), "success")
-        return redirect(self.get_url(".index_view"))
+        return self.run_on_one(
+            delivery.complete,
+            done_message=lambda order: _("Order %(id)s is completed.", id=order.id),
+        )
 
     @action("complete", _l("Mark completed"), _l("Mark the selected orders completed?"))
     def action_complete(self, ids):

@@ -7,7 +7,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.fields import AjaxSelectField
-from flask_admin.model.widgets import AjaxSelect2Widget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,23 +16,20 @@ from sqlalchemy.orm import selectinload
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from adminapp.auth import current_actor
 from adminapp.documents import agreement_pdf
 from adminapp.providers.personal_number import mask_personal_number
-from adminapp.services.agreements import (
+from adminapp.services.agreement_texts import (
     add_text_version,
     document,
     document_text,
     evidence_summary,
-    record_paper_agreement,
-    resend_signing_link,
     signature_rows,
     signed_text_verifies,
 )
+from adminapp.services.agreements import record_paper_agreement, resend_signing_link
 from adminapp.services.onboarding import (
     CONTACT_FIELDS,
     ORGANISATION_FIELDS,
-    ApplicationInvalid,
     approve_application,
     reject_application,
     update_application,
@@ -42,7 +38,7 @@ from adminapp.validation import format_org_number
 from models import Agreement
 
 from ..base import StaffModelView
-from .customers import customer_ajax_loader
+from .customers import CustomerSelect, customer_ajax_loader
 
 
 def _org_number(view, context, model, name):
@@ -127,16 +123,12 @@ class CustomerApplicationView(StaffModelView):
     # The personal number stays out of the form: it is shown masked only.
     form_columns = (*ORGANISATION_FIELDS, *CONTACT_FIELDS, "applicant_email")
 
-    def on_model_change(self, form, model, is_created):
-        # The service checks the fields and records the change with personal numbers scrubbed.
-        update_application(model, actor=current_actor())
-
-    def handle_view_exception(self, exc):
-        if isinstance(exc, ApplicationInvalid):
-            for field, message in exc.errors.items():
-                flash(f"{self.column_labels.get(field, field)}: {message}", "error")
-            return True
-        return super().handle_view_exception(exc)
+    def update_with(self, form, model, actor):
+        # The service checks every field (each wrong one gets its message on the form) and
+        # records the change with personal numbers scrubbed.
+        values = self.form_values(form)
+        values["country"] = str(values["country"] or "")
+        update_application(model, actor=actor, **values)
 
     @action(
         "approve",
@@ -197,18 +189,12 @@ class CustomerApplicationView(StaffModelView):
         )
 
 
-class _CustomerSelect(AjaxSelect2Widget):
-    # Flask-Admin's form template reads `widget.input_type` of a field with errors; this
-    # widget has none (an error under the tests' StrictUndefined).
-    input_type = "select"
-
-
 def paper_agreement_form(customer_loader) -> type[FlaskForm]:
     """The form that records an agreement signed on paper; customers are looked up by ajax."""
 
     class PaperAgreementForm(FlaskForm):
         customer = AjaxSelectField(
-            customer_loader, _l("Customer"), validators=[DataRequired()], widget=_CustomerSelect()
+            customer_loader, _l("Customer"), validators=[DataRequired()], widget=CustomerSelect()
         )
         signed_by = StringField(
             _l("Signed by"),
@@ -287,22 +273,18 @@ class AgreementView(StaffModelView):
     def get_create_form(self):
         return paper_agreement_form(self._form_ajax_refs["customer"])
 
-    def create_model(self, form):
-        agreement = self.call_service(
-            form,
-            lambda: record_paper_agreement(
-                form.customer.data,
-                signed_by=form.signed_by.data,
-                signed_on=form.signed_on.data,
-                note=form.paper_note.data,
-                actor=current_actor(),
-            ),
+    def create_with(self, form, actor):
+        agreement = record_paper_agreement(
+            form.customer.data,
+            signed_by=form.signed_by.data,
+            signed_on=form.signed_on.data,
+            note=form.paper_note.data,
+            actor=actor,
         )
-        if agreement:
-            flash(
-                _("The agreement of %(name)s is recorded as signed.", name=agreement.customer.name),
-                "success",
-            )
+        flash(
+            _("The agreement of %(name)s is recorded as signed.", name=agreement.customer.name),
+            "success",
+        )
         return agreement
 
     def render(self, template, **kwargs):
@@ -384,5 +366,5 @@ class AgreementTextView(StaffModelView):
     form_columns = ("title", "body")
     form_widget_args = {"body": {"rows": 20}}
 
-    def on_model_change(self, form, model, is_created):
-        add_text_version(model, actor=current_actor())
+    def create_with(self, form, actor):
+        return add_text_version(title=form.title.data, body=form.body.data, actor=actor)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from adminapp.errors import NotAllowed
-from models import Offering, Order, OrderStatus
+from adminapp.services.ordering import delete_order, update_note
+from models import Offering, Order
 
 from ..base import StaffModelView
-
-# Orders that never went anywhere may be deleted; anything submitted is kept for the record.
-DELETABLE_STATUSES = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELLED})
 
 
 class OrderView(StaffModelView):
@@ -62,12 +58,8 @@ class OrderView(StaffModelView):
     )
     form_columns = ("note",)
 
-    def on_model_delete(self, model):
-        if model.status not in DELETABLE_STATUSES:
-            raise NotAllowed(
-                _(
-                    "Only draft or cancelled orders may be deleted; this one is %(status)s.",
-                    status=model.status.value,
-                )
-            )
-        super().on_model_delete(model)
+    def update_with(self, form, model, actor):
+        update_note(model, note=form.note.data, actor=actor)
+
+    def delete_with(self, model, actor):
+        delete_order(model, actor=actor)

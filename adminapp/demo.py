@@ -1,4 +1,5 @@
-"""Demo data: customers, users of every role, a catalog and orders in several states.
+"""Demo data (seed data, not a journey): customers, users of every role, a catalog and
+orders in several states.
 
 Idempotent: each object is found by its natural key before it is made, so running it twice
 gives the same data.
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from models import (
     Agreement,
     AgreementStatus,
+    AuditAction,
     CareUnit,
     Country,
     CreatedVia,
@@ -35,10 +37,11 @@ from models import (
     utcnow,
 )
 
-from .. import passwords
-from .agreements import agreement_of, current_text, record_paper_agreement, send_signing_link
-from .audit import Actor, record
-from .onboarding import submit_application
+from . import passwords
+from .services.agreement_texts import current_text
+from .services.agreements import agreement_of, record_paper_agreement, send_signing_link
+from .services.audit import Actor, record
+from .services.onboarding import submit_application
 
 DEMO_PASSWORD = "kundportal-demo"
 
@@ -326,7 +329,7 @@ class _Loader:
 
     def _created(self, obj) -> None:
         db.session.add(obj)
-        record("create", actor=self.actor, obj=obj, changes={"demo": True})
+        record(AuditAction.CREATE, actor=self.actor, obj=obj, changes={"demo": True})
         self.summary.created += 1
 
     def customers_(self) -> None:

@@ -1,0 +1,177 @@
+"""Words for the portal's internal values: statuses, roles, periods and audit actions.
+
+People never read an enum's value (`awaiting_attestation`); they read its label, in their own
+language. `label(member)` gives it; templates use the `label` filter.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import (
+    Agreement,
+    AgreementStatus,
+    ApplicationStatus,
+    AuditAction,
+    AuthChallenge,
+    ChallengeStatus,
+    Customer,
+    CustomerApplication,
+    CustomerStatus,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    OutboxStatus,
+    RecurringPeriod,
+    RoleName,
+    User,
+    UserStatus,
+)
+
+A = AuditAction
+LABELS: dict[type[enum.Enum], dict] = {
+    OrderStatus: {
+        OrderStatus.DRAFT: _l("draft"),
+        OrderStatus.HELD: _l("held until the orderer is approved"),
+        OrderStatus.AWAITING_ATTESTATION: _l("awaiting attestation"),
+        OrderStatus.ATTESTED: _l("attested"),
+        OrderStatus.REJECTED: _l("rejected"),
+        OrderStatus.IN_DELIVERY: _l("in delivery"),
+        OrderStatus.COMPLETED: _l("completed"),
+        OrderStatus.CANCELLED: _l("cancelled"),
+    },
+    CustomerStatus: {
+        CustomerStatus.AWAITING_SIGNATURE: _l("awaiting the signature of its agreement"),
+        CustomerStatus.ACTIVE: _l("active"),
+        CustomerStatus.SUSPENDED: _l("suspended"),
+    },
+    UserStatus: {
+        UserStatus.INVITED: _l("invited"),
+        UserStatus.UNCONFIRMED: _l("email not confirmed"),
+        UserStatus.PENDING_APPROVAL: _l("awaiting approval"),
+        UserStatus.ACTIVE: _l("active"),
+        UserStatus.DISABLED: _l("deactivated"),
+    },
+    ApplicationStatus: {
+        ApplicationStatus.SUBMITTED: _l("awaiting review"),
+        ApplicationStatus.APPROVED: _l("approved"),
+        ApplicationStatus.REJECTED: _l("rejected"),
+    },
+    AgreementStatus: {
+        AgreementStatus.AWAITING_SIGNATURE: _l("awaiting signature"),
+        AgreementStatus.SIGNED: _l("signed"),
+    },
+    ChallengeStatus: {
+        ChallengeStatus.PENDING: _l("waiting"),
+        ChallengeStatus.COMPLETED: _l("approved"),
+        ChallengeStatus.USED: _l("used"),
+        ChallengeStatus.FAILED: _l("failed"),
+        ChallengeStatus.CANCELLED: _l("cancelled"),
+        ChallengeStatus.EXPIRED: _l("expired"),
+    },
+    OutboxStatus: {
+        OutboxStatus.QUEUED: _l("waiting to be sent"),
+        OutboxStatus.SENT: _l("sent"),
+        OutboxStatus.FAILED: _l("failed"),
+    },
+    RoleName: {
+        RoleName.ADMIN: _l("Administrator"),
+        RoleName.ORDERER: _l("Orderer"),
+        RoleName.ATTESTANT: _l("Attestant"),
+    },
+    RecurringPeriod: {
+        RecurringPeriod.MONTH: _l("month"),
+        RecurringPeriod.QUARTER: _l("quarter"),
+        RecurringPeriod.YEAR: _l("year"),
+    },
+    AuditAction: {
+        A.CREATE: _l("created"),
+        A.UPDATE: _l("changed"),
+        A.DELETE: _l("deleted"),
+        A.LOGIN: _l("logged in"),
+        A.LOGOUT: _l("logged out"),
+        A.INVITE: _l("invited"),
+        A.SET_PASSWORD: _l("password set"),
+        A.REQUEST_PASSWORD_RESET: _l("password reset asked for"),
+        A.ACTIVATE: _l("activated"),
+        A.VERIFY_IDENTITY: _l("identity checked"),
+        A.ENABLE_TWO_FACTOR: _l("two-factor login turned on"),
+        A.NEW_RECOVERY_CODES: _l("new recovery codes"),
+        A.REGISTER: _l("registered"),
+        A.CONFIRM_EMAIL: _l("email confirmed"),
+        A.APPROVE: _l("approved"),
+        A.DEACTIVATE: _l("deactivated"),
+        A.REACTIVATE: _l("reactivated"),
+        A.SWITCH_TO: _l("switched to"),
+        A.LOG_IN_AS: _l("logged in as (support)"),
+        A.SWITCH_BACK: _l("switched back"),
+        A.FILL: _l("filled in"),
+        A.SUBMIT: _l("sent"),
+        A.RELEASE: _l("released for attestation"),
+        A.CANCEL: _l("cancelled"),
+        A.ATTEST: _l("attested"),
+        A.REJECT: _l("rejected"),
+        A.SEND_INSTRUCTIONS: _l("instructions for access sent"),
+        A.COMPLETE: _l("completed"),
+        A.SUSPEND: _l("suspended"),
+        A.SEND_SIGNING_LINK: _l("signing link sent"),
+        A.START_SIGNATURE: _l("signature started"),
+        A.SIGN: _l("signed"),
+        A.RECORD_PAPER_AGREEMENT: _l("recorded as signed on paper"),
+        A.START_CHALLENGE: _l("approval started"),
+        A.COMPLETE_CHALLENGE: _l("approval given"),
+        A.USE_CHALLENGE: _l("approval used"),
+        A.CHALLENGE_FAILED: _l("approval failed"),
+        A.CHALLENGE_CANCELLED: _l("approval cancelled"),
+        A.CHALLENGE_EXPIRED: _l("approval expired"),
+        A.RETRY: _l("sending retried"),
+    },
+}
+
+# The status enum of each audited object type, for reading "status" changes in the trail.
+STATUS_OF_OBJECT = {
+    "Order": OrderStatus,
+    "Customer": CustomerStatus,
+    "User": UserStatus,
+    "CustomerApplication": ApplicationStatus,
+    "Agreement": AgreementStatus,
+    "AuthChallenge": ChallengeStatus,
+    "OutboxMessage": OutboxStatus,
+}
+
+
+def label(member) -> str:
+    """The words for an enum member; anything else as it is (None as nothing)."""
+    if member is None:
+        return ""
+    labels = LABELS.get(type(member))
+    return str(labels[member]) if labels and member in labels else str(member)
+
+
+def status_label(object_type: str, value: str) -> str:
+    """The words for a status stored as text in the audit trail for an `object_type`."""
+    status_enum = STATUS_OF_OBJECT.get(object_type)
+    try:
+        return label(status_enum(value)) if status_enum else str(value)
+    except ValueError:
+        return str(value)
+
+
+def describe(obj) -> str:
+    """The object, named for a sentence: "Order 12", a customer's name, …"""
+    if isinstance(obj, Order):
+        return _("Order %(id)s", id=obj.id)
+    if isinstance(obj, (Customer, User)):
+        return obj.name
+    if isinstance(obj, CustomerApplication):
+        return _("The application of %(name)s", name=obj.name)
+    if isinstance(obj, Agreement):
+        return _("The agreement of %(name)s", name=obj.customer.name if obj.customer else "")
+    if isinstance(obj, AuthChallenge):
+        return _("This approval")
+    if isinstance(obj, OutboxMessage):
+        return _("The email to %(to)s", to=obj.recipient)
+    return str(obj)
