@@ -17,16 +17,19 @@ from models import (
     ApplicationStatus,
     AuditAction,
     AuthChallenge,
+    ChallengeMethod,
     ChallengeStatus,
     Customer,
     CustomerApplication,
     CustomerStatus,
+    DecisionKind,
     Order,
     OrderStatus,
     OutboxMessage,
     OutboxStatus,
     RecurringPeriod,
     RoleName,
+    SignatureMethod,
     User,
     UserStatus,
 )
@@ -71,6 +74,19 @@ LABELS: dict[type[enum.Enum], dict] = {
         ChallengeStatus.FAILED: _l("failed"),
         ChallengeStatus.CANCELLED: _l("cancelled"),
         ChallengeStatus.EXPIRED: _l("expired"),
+    },
+    DecisionKind: {
+        DecisionKind.ATTESTED: _l("attested"),
+        DecisionKind.REJECTED: _l("rejected"),
+    },
+    ChallengeMethod: {
+        ChallengeMethod.SMS: _l("SMS one-time code"),
+        ChallengeMethod.BANKID: _l("BankID"),
+    },
+    SignatureMethod: {
+        SignatureMethod.BANKID: _l("BankID"),
+        SignatureMethod.SMS: _l("SMS one-time code"),
+        SignatureMethod.PAPER: _l("on paper"),
     },
     OutboxStatus: {
         OutboxStatus.QUEUED: _l("waiting to be sent"),
@@ -149,6 +165,14 @@ def label(member) -> str:
         return ""
     labels = LABELS.get(type(member))
     return str(labels[member]) if labels and member in labels else str(member)
+
+
+def method_label(value: str) -> str:
+    """The words for how someone approved, stored as text ("sms", "bankid")."""
+    try:
+        return label(ChallengeMethod(value)) if value else ""
+    except ValueError:
+        return str(value)
 
 
 def status_label(object_type: str, value: str) -> str:

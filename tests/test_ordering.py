@@ -138,7 +138,10 @@ def test_the_whole_wizard(app, orderer_a, world, catalog, mail_server):
     assert re.search(r"http://portal\.test/attest/\S+", email.text)
     assert mail_server.to(world.b.attestant_email) == []
     page = orderer_a.get(f"/portal/order/{order_id}").get_data(as_text=True)
-    assert "awaiting_attestation" in page and "submit" in page  # status and history
+    # The status and the history read as words, never as internal values.
+    assert re.search(r'id="order-status">awaiting attestation<', page)
+    assert "sent (draft → awaiting attestation)" in page
+    assert "awaiting_attestation" not in page
 
 
 def test_every_attestant_is_emailed(app, orderer_a, world, catalog, mail_server):

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
 from adminapp.i18n import local_datetime, money
-from adminapp.labels import label, status_label
+from adminapp.labels import label, method_label, status_label
 from models import (
     Agreement,
     AgreementText,
@@ -184,6 +184,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined

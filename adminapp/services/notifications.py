@@ -316,7 +316,7 @@ def delivery_instructions(order) -> None:
     """The instructions for access, to the orderer and every admin of the customer."""
     recipients = {order.orderer_email: order.orderer.locale if order.orderer else "en"}
     for user in order.customer.users:
-        if user.has_role(RoleName.ADMIN) and user.is_active:
+        if user.has_role(RoleName.ADMIN) and user.may_log_in:
             recipients.setdefault(user.email, user.locale)
     for email, locale in recipients.items():
         queue_email(

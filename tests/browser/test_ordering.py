@@ -54,7 +54,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     assert page.get_by_text("The terms of Webbtidbok.").is_visible()
     page.get_by_label("I have read and accept the terms").check()
     page.get_by_role("button", name="Send the order").click()
-    assert page.locator("#order-status").inner_text() == "awaiting_attestation"
+    assert page.locator("#order-status").inner_text() == "awaiting attestation"
     _log_out(page)
 
     # Step 5: the attestant follows the emailed link and attests with BankID.
@@ -92,7 +92,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     instructions = page.get_by_label("Instructions for access")
     assert "Access for Customer A" in instructions.input_value()
     page.get_by_role("button", name="Send instructions").click()
-    assert page.locator("#order-status").inner_text() == "in_delivery"
+    assert page.locator("#order-status").inner_text() == "in delivery"
     page.get_by_role("button", name="Mark completed").click()
     with app.app_context():
         assert db.session.get(Order, order_id).status == OrderStatus.COMPLETED

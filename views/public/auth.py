@@ -19,7 +19,6 @@ from adminapp.auth import current_actor
 from adminapp.extensions import limiter
 from adminapp.services.accounts import authenticate, record_login, record_logout
 from adminapp.services.audit import Actor
-from models import db
 
 from ..outcome import run_service
 from .forms import LoginForm, LogoutForm
@@ -49,12 +48,12 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        # Committed: a password hashed with older settings is rehashed on a good login.
+        user = run_service(lambda: authenticate(form.email.data, form.password.data)).value
         if user is None:
             # One message for an unknown email and a wrong password alike.
             error = _("Wrong email or password.")
         elif user.is_staff and user.totp_enabled_at:
-            db.session.commit()  # a rehashed password (authenticate), if any
             return start_second_step(user, next_url)
         else:
             session.clear()  # a fresh session for the new login: nothing carried over

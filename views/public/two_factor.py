@@ -68,7 +68,7 @@ def _pending_account() -> str:
 def verify():
     pending = session.get(PENDING_KEY)
     user = db.session.get(User, pending["user_id"]) if pending else None
-    if user is None or user.session_epoch != pending["epoch"] or not user.is_active:
+    if user is None or user.session_epoch != pending["epoch"] or not user.may_log_in:
         session.pop(PENDING_KEY, None)
         return redirect(url_for("auth.login"))
     form = CodeForm()
