@@ -163,3 +163,51 @@ def application(**kw):
         **kw,
     }
     return _flush(CustomerApplication(**values))
+
+
+def agreement(*, customer_: Customer, status=None, **kw):
+    """A customer's agreement, awaiting signature unless `status` says otherwise."""
+    from models import Agreement, AgreementStatus
+
+    return _flush(
+        Agreement(customer=customer_, status=status or AgreementStatus.AWAITING_SIGNATURE, **kw)
+    )
+
+
+def challenge(*, user: User | None = None, status=None, **kw):
+    """A strong-authentication challenge (SMS code) approving a short text."""
+    from datetime import timedelta
+
+    from models import AuthChallenge, ChallengeMethod, ChallengeStatus
+
+    kw.setdefault("purpose", "test")
+    kw.setdefault("text", "Approve the test.")
+    return _flush(
+        AuthChallenge(
+            user_id=user.id if user else None,
+            subject_name=user.name if user else "Someone",
+            object_id=None,
+            text_sha256="0" * 64,
+            method=ChallengeMethod.SMS,
+            status=status or ChallengeStatus.PENDING,
+            expires_at=utcnow() + timedelta(minutes=5),
+            **kw,
+        )
+    )
+
+
+def outbox_message(*, status=None, **kw):
+    from models import OutboxMessage, OutboxStatus
+
+    n = next(_seq)
+    kw.setdefault("recipient", f"someone{n}@example.com")
+    return _flush(
+        OutboxMessage(
+            template="test",
+            subject=f"Test {n}",
+            body_text="Hello.",
+            body_html="<p>Hello.</p>",
+            status=status or OutboxStatus.QUEUED,
+            **kw,
+        )
+    )

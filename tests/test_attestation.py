@@ -1,4 +1,4 @@
-"""Attestation (SMS code or BankID, exactly once) and delivery."""
+"""Attestation: SMS code or BankID, exactly once. Delivery is in test_delivery.py."""
 
 import re
 import threading
@@ -80,8 +80,15 @@ def test_attest_with_sms_code(app, client, world, login_as, order_id, sms_gatewa
     page = _attest_page(client, order_id)
     for text in ("Customer A", "Orderer A", "5,000.00 SEK", "version 1", "Unit A"):
         assert text in page
-    assert f"Attest order {order_id}" in sms_gateway.sent[-1].message if sms_gateway.sent else 1
-    final = _attest_with_sms(client, order_id, sms_gateway)
+    assert sms_gateway.sent == []  # reading the order sends nothing
+    challenge_url = _start(client, order_id, "sms").headers["Location"]
+    (sms,) = sms_gateway.sent
+    assert f"Attest order {order_id}" in sms.message
+    response = client.post(
+        challenge_url + "/code",
+        data={"csrf_token": _token(client, challenge_url), "code": _sms_code(sms_gateway)},
+    )
+    final = client.get(response.headers["Location"], follow_redirects=True)
     assert f"Order {order_id} is attested." in final.get_data(as_text=True)
     with app.app_context():
         order = db.session.get(Order, order_id)
@@ -414,59 +421,3 @@ def test_concurrent_attestations_record_one(app, world, order_id, sms_gateway):
                 )
             )
             assert used == 1
-
-
-# -- delivery --------------------------------------------------------------------------------
-
-
-def test_staff_send_instructions_then_complete(app, client, world, login_as, order_id, mail_server):
-    with app.app_context():
-        order = db.session.get(Order, order_id)
-        order.status = OrderStatus.ATTESTED
-        order.offering.delivery_template = "Access for {customer}, order {order_id}."
-        db.session.commit()
-    login_as(world.staff_email)
-    queue = client.get("/admin/delivery/").get_data(as_text=True)
-    assert f">{order_id}<" in queue or f"id={order_id}" in queue
-    details = f"/admin/delivery/details/?id={order_id}"
-    page = client.get(details).get_data(as_text=True)
-    assert f"Access for Customer A, order {order_id}." in page
-    client.post(
-        f"/admin/delivery/instructions/?id={order_id}",
-        data={
-            "csrf_token": _token(client, details),
-            "instructions": f"Access for Customer A, order {order_id}. Use the code 42.",
-        },
-    )
-    with app.app_context():
-        order = db.session.get(Order, order_id)
-        assert order.status == OrderStatus.IN_DELIVERY and order.instructions_sent_at
-    deliver(app)
-    for email in (world.a.orderer_email, world.a.admin_email):
-        (message,) = mail_server.to(email)
-        assert "Use the code 42." in message.text
-    assert mail_server.to(world.a.attestant_email) == []
-    client.post(
-        "/admin/delivery/complete/", data={"csrf_token": _token(client, details), "id": order_id}
-    )
-    with app.app_context():
-        order = db.session.get(Order, order_id)
-        assert order.status == OrderStatus.COMPLETED and order.completed_at
-    assert f"id={order_id}" not in client.get("/admin/delivery/").get_data(as_text=True)
-
-
-def test_instructions_only_for_attested_orders(app, client, world, login_as, order_id):
-    login_as(world.staff_email)
-    response = client.post(
-        f"/admin/delivery/instructions/?id={order_id}",
-        data={"csrf_token": _token(client, "/admin/delivery/"), "instructions": "x"},
-        follow_redirects=True,
-    )
-    assert "No such order in the delivery queue." in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.get(Order, order_id).status == OrderStatus.AWAITING_ATTESTATION
-
-
-def test_customers_cannot_open_the_delivery_queue(client, world, login_as):
-    login_as(world.a.admin_email)
-    assert client.get("/admin/delivery/").status_code == 403

@@ -87,7 +87,16 @@ class DeliveryView(StaffModelView):
             ),
         ):
             flash(_("The instructions for order %(id)s are sent.", id=order.id), "success")
-        return redirect(url_for(".details_view", id=order.id))
+            return redirect(url_for(".details_view", id=order.id, url=return_url))
+        # Refused: the order's page again, with what was typed and why it was refused.
+        return self.render(
+            self.details_template,
+            model=order,
+            details_columns=self._details_columns,
+            get_value=self.get_detail_value,
+            return_url=return_url,
+            form=form,
+        )
 
     @expose("/complete/", methods=("POST",))
     def complete_view(self):
