@@ -73,9 +73,6 @@ def test_edit_user_records_what_changed(app, client, world, login_as):
     login_as(world.staff_email)
     url = f"/admin/users/edit/?id={world.a.orderer_id}"
     token = _form_token(client, url)
-    with app.app_context():
-        user = db.session.get(User, world.a.orderer_id)
-        roles = [str(r.id) for r in user.roles]
     response = client.post(
         url,
         data={
@@ -83,9 +80,7 @@ def test_edit_user_records_what_changed(app, client, world, login_as):
             "name": "Renamed Orderer",
             "email": world.a.orderer_email,
             "phone": "070-123 45 67",
-            "customer": str(world.a.customer_id),
-            "roles": roles,
-            "status": "active",
+            "role_names": ["orderer"],
             "locale": "en",
         },
     )
@@ -94,6 +89,7 @@ def test_edit_user_records_what_changed(app, client, world, login_as):
         user = db.session.get(User, world.a.orderer_id)
         assert user.name == "Renamed Orderer"
         assert user.phone == "+46701234567"  # stored as E.164
+        assert user.role_names == {"orderer"}
     (event,) = _events(app, object_type="User", action="update")
     assert event.object_id == world.a.orderer_id
     assert event.customer_id == world.a.customer_id
@@ -111,8 +107,7 @@ def test_duplicate_email_is_refused_on_the_form(app, client, world, login_as):
             "csrf_token": token,
             "name": "Orderer A",
             "email": world.b.admin_email,
-            "customer": str(world.a.customer_id),
-            "status": "active",
+            "role_names": ["orderer"],
             "locale": "en",
         },
         follow_redirects=True,

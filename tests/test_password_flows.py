@@ -266,7 +266,7 @@ def test_staff_creating_a_user_sends_an_invitation(app, client, world, login_as)
             "email": "Brand.New@Example.com",
             "phone": "",
             "customer": str(world.a.customer_id),
-            "status": "invited",
+            "role_names": ["orderer"],
             "locale": "en",
         },
     )

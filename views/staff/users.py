@@ -64,7 +64,9 @@ def user_create_form(customer_loader) -> type[FlaskForm]:
             _l("Staff member"),
             description=_l("Works in the back office and belongs to no customer."),
         )
-        customer = AjaxSelectField(customer_loader, _l("Customer"), widget=CustomerSelect())
+        customer = AjaxSelectField(
+            customer_loader, _l("Customer"), allow_blank=True, widget=CustomerSelect()
+        )
 
     return StaffUserCreateForm
 
