@@ -330,6 +330,8 @@ def test_the_write_goes_through_a_service(
         data = {"id": str(object_id)}
     form = client.get(page)
     assert form.status_code == 200, page
+    if operation == "delete":
+        assert "modelActions.execute('delete')" in form.text  # offered in the actions menu
     audit_callers.clear()
     response = client.post(target, data={"csrf_token": csrf_token_from(form.text), **data})
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -340,3 +342,65 @@ def test_the_write_goes_through_a_service(
     assert audit_callers, "no audit event was recorded"
     for caller in audit_callers:
         assert Path(caller).is_relative_to(SERVICES), f"audited from {caller}, not a service"
+
+
+def _cannot_delete():
+    app = create_app(config.testing("sqlite://"))
+    with app.test_request_context():
+        for admin_name, admin in app.extensions["kundportal_admins"].items():
+            for view in admin._views:
+                if isinstance(view, SecureModelView) and not view.can_delete:
+                    yield admin_name, view.endpoint
+
+
+# A row of each model, for the views over it that may not delete.
+ROWS = {
+    "applications": lambda w: factories.application().id,
+    "agreements": lambda w: factories.agreement(customer_=_customer_a(w)).id,
+    "agreement_texts": lambda w: db.session.scalar(select(AgreementText.id)),
+    "roles": lambda w: factories.role(RoleName.ADMIN).id,
+    "delivery": lambda w: (
+        factories.order(
+            orderer=db.session.get(User, w.a.orderer_id), status=OrderStatus.ATTESTED
+        ).id
+    ),
+    "outbox": lambda w: factories.outbox_message().id,
+    "sms_log": None,
+    "audit_events": lambda w: db.session.scalar(select(AuditEvent.id)),
+    "portal_orders": lambda w: w.a.order_id,
+}
+
+
+@pytest.mark.parametrize(("admin_name", "endpoint"), sorted(_cannot_delete()))
+def test_a_view_that_cannot_delete_refuses_the_delete_action(
+    app, client, world, login_as, admin_name, endpoint
+):
+    if endpoint not in ROWS:
+        pytest.fail(f"{endpoint}: add a row to ROWS")
+    login_as(world.staff_email if admin_name == "staff" else world.a.admin_email)
+    base = _url(app, admin_name, endpoint)
+    page = client.get(f"{base}/")
+    assert page.status_code == 200
+    assert "modelActions.execute('delete')" not in page.text  # not in the actions menu
+    if ROWS[endpoint] is None:
+        return  # nothing of its kind exists to try on
+    with app.app_context():
+        from adminapp.services.agreement_texts import current_text
+
+        current_text()
+        row_id = ROWS[endpoint](world)
+        db.session.commit()
+        view = next(
+            v
+            for v in app.extensions["kundportal_admins"][admin_name]._views
+            if getattr(v, "endpoint", None) == endpoint
+        )
+        model = view.model
+        before = db.session.scalar(select(func.count()).select_from(model))
+    client.post(
+        f"{base}/action/",
+        data={"csrf_token": csrf_token_from(page.text), "action": "delete", "rowid": [row_id]},
+    )
+    with app.app_context():
+        assert db.session.get(model, row_id) is not None
+        assert db.session.scalar(select(func.count()).select_from(model)) == before
