@@ -59,27 +59,21 @@ class PortalUserView(TenantModelView):
         form.role_names.data = [role.name.value for role in model.roles]
         form.personal_number.data = ""  # never sent back to the browser unmasked
 
+    @staticmethod
+    def _details(form) -> dict:
+        return {
+            "name": form.name.data,
+            "email": form.email.data,
+            "phone": form.phone.data,
+            "roles": form.role_names.data,
+            "personal_number": form.personal_number.data,
+        }
+
     def create_with(self, form, actor):
-        return add_user(
-            current_user.customer,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
-            roles=form.role_names.data,
-            personal_number=form.personal_number.data,
-            actor=actor,
-        )
+        return add_user(current_user.customer, actor=actor, **self._details(form))
 
     def update_with(self, form, model, actor):
-        update_user(
-            model,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
-            roles=form.role_names.data,
-            personal_number=form.personal_number.data,
-            actor=actor,
-        )
+        update_user(model, actor=actor, **self._details(form))
 
     def delete_with(self, model, actor):
         delete_user(model, actor=actor)

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from adminapp.services.catalog import add_care_unit, delete_care_unit, update_care_unit
 from adminapp.services.customers import (
+    CUSTOMER_FIELDS,
     create_customer,
     delete_customer,
     reactivate_customer,
@@ -73,15 +74,7 @@ class CustomerView(StaffModelView):
     column_formatters = {
         "org_number": lambda v, c, m, n: format_org_number(m.country, m.org_number),
     }
-    form_columns = (
-        "name",
-        "country",
-        "org_number",
-        "address_line",
-        "postal_code",
-        "city",
-        "invoice_reference",
-    )
+    form_columns = CUSTOMER_FIELDS
     # The status moves only by its workflows: a new customer awaits its agreement (signed
     # digitally, or recorded as signed on paper under Onboarding → Agreements), and the
     # actions below suspend and reactivate.
