@@ -242,3 +242,49 @@ def test_two_workers_never_send_one_message_twice(app, mail_server):
         f"Message {i}" for i in range(500)
     )
     assert _statuses(app) == {"sent": 500}
+
+
+NORDIC_NAMES = [
+    "Region Testlän Vårdcentralen 61076",
+    "Åsa Ödegård, Ærø Sjúkrahús og Bjørnstjerne Øvre Tøyen legekontor",
+    "Vårdcentralen Ängelholm–Öresund " + "Långtnamnsförvaltningen " * 6,
+]
+
+
+@pytest.mark.parametrize("name", NORDIC_NAMES)
+def test_subjects_and_bodies_with_nordic_letters_arrive_as_written(app, mail_server, name):
+    subject = f"Sign the customer agreement of {name}"
+    with app.app_context():
+        queue_email(
+            to="signatory@example.com",
+            template="password_changed",
+            subject=subject,
+            context={
+                "user": User(name=name, email="signatory@example.com"),
+                "forgot_link": "x",
+                "support_email": "",
+            },
+        )
+        db.session.commit()
+    assert deliver(app)["sent"] == 1
+    (received,) = mail_server.received
+    assert received.subject == subject  # decoded by the standard library
+    assert name in received.text and name in received.html
+    # Every encoded word stands alone (RFC 2047): never glued to plain text.
+    for line in received.message.as_string().split("\n"):
+        if line.startswith("Subject:") or (line.startswith(" ") and "=?" in line):
+            assert not re.search(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=\S", line), line
+
+
+def test_the_signing_email_of_a_customer_with_nordic_letters(app, mail_server, world):
+    from adminapp.services.onboarding import approve_application
+
+    with app.app_context():
+        application = factories.application(name="Region Testlän Vårdcentralen 61076")
+        approve_application(application, actor=Actor(user=db.session.get(User, world.staff_id)))
+        db.session.commit()
+        signatory = application.signatory_email
+    deliver(app)
+    (signing,) = mail_server.to(signatory)
+    assert "Region Testlän Vårdcentralen 61076" in signing.subject
+    assert "Region Testlän Vårdcentralen 61076" in signing.text

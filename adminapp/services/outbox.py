@@ -85,8 +85,22 @@ class _Connection(flask_mail.Connection):
         return host
 
 
+class _Mail(flask_mail.Message):
+    """Flask-Mail encodes a non-ASCII subject itself, then has the SMTP policy fold that
+    encoded text again, which can glue an encoded word to plain text ("…Vårdcentra l"): not
+    RFC 2047, and read wrongly. The subject goes back in as text, for the policy to encode and
+    fold once."""
+
+    def _message(self):
+        message = super()._message()
+        if self.subject:
+            del message["Subject"]
+            message["Subject"] = self.subject
+        return message
+
+
 def _as_mail(message: OutboxMessage) -> flask_mail.Message:
-    mail_message = flask_mail.Message(
+    mail_message = _Mail(
         subject=message.subject,
         recipients=[message.recipient],
         body=message.body_text,
