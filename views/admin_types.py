@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -28,7 +29,8 @@ class _LocalTimeFilter:
         cleaned = super().clean(value)
         if isinstance(cleaned, list):
             return [_local_to_utc(v) for v in cleaned]
-        return _local_to_utc(cleaned)
+        # The "empty" filter's value is "1" or "0", not a time.
+        return _local_to_utc(cleaned) if isinstance(cleaned, datetime) else cleaned
 
 
 def _local(cls):
@@ -59,6 +61,40 @@ class _EnumNotInList(sqla_filters.EnumFilterNotInList):
     clean = _EnumInList.clean
 
 
+# The largest integer the databases store (BIGINT); a larger one in a URL is no id of ours, and
+# SQLite would raise OverflowError binding it.
+MAX_INT = 2**63 - 1
+
+
+def bounded_int(value) -> int:
+    """`value` as an int the database can take; ValueError otherwise."""
+    number = int(value)
+    if not -MAX_INT <= number <= MAX_INT:
+        raise ValueError("out of range")
+    return number
+
+
+class _Bounded:
+    """Number filters refuse what no column holds: ids past BIGINT, infinities, NaN. Refused
+    values are flashed as invalid (Flask-Admin's `validate`), never sent to the database."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        for number in cleaned if isinstance(cleaned, list) else [cleaned]:
+            if isinstance(number, int) and not -MAX_INT <= number <= MAX_INT:
+                raise ValueError("out of range")
+            if isinstance(number, float) and not math.isfinite(number):
+                raise ValueError("not a finite number")
+        return cleaned
+
+
+def _bounded(cls):
+    return type(f"Bounded{cls.__name__}", (_Bounded, cls), {})
+
+
+IntEqualFilter = _bounded(sqla_filters.IntEqualFilter)
+
+
 class FilterConverter(sqla_filters.FilterConverter):
     """Adds filters for UTCDateTime columns (typed in local time, compared in UTC) and enum
     filters that match stored values."""
@@ -70,6 +106,9 @@ class FilterConverter(sqla_filters.FilterConverter):
         _EnumInList,
         _EnumNotInList,
     )
+
+    int_filters = tuple(_bounded(cls) for cls in sqla_filters.FilterConverter.int_filters)
+    float_filters = tuple(_bounded(cls) for cls in sqla_filters.FilterConverter.float_filters)
 
     utc_datetime_filters = tuple(
         _local(cls) for cls in sqla_filters.FilterConverter.datetime_filters

@@ -28,17 +28,30 @@ from .admin_types import (
     DETAIL_FORMATTERS,
     EXPORT_FORMATTERS,
     LIST_FORMATTERS,
+    MAX_INT,
     FilterConverter,
     ModelConverter,
+    bounded_int,
 )
 from .outcome import run_service
 
 
+# Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
+MAX_PAGE = 1_000_000
+
+
 def _stream(query):
-    try:
-        yield from query.yield_per(1000)
-    finally:
-        query.session.close()
+    """The rows of `query` in batches. The query runs here, before the response starts, so a
+    failing one answers with an error page, not a file cut off after its first line."""
+    rows = iter(query.yield_per(1000))
+
+    def batches():
+        try:
+            yield from rows
+        finally:
+            query.session.close()
+
+    return batches()
 
 
 class AccessMixin:
@@ -152,7 +165,7 @@ class SecureModelView(AccessMixin, ModelView):
 
     def get_one(self, id):
         try:
-            pk = int(id)
+            pk = bounded_int(id)
         except (TypeError, ValueError):
             return None
         return self.scope(db.session.query(self.model)).filter(self.model.id == pk).first()
@@ -161,14 +174,14 @@ class SecureModelView(AccessMixin, ModelView):
         # A page or page size from the URL is whatever a browser sent: keep it in range
         # (PostgreSQL refuses a negative OFFSET; a huge page would load the whole table).
         args = super()._get_list_extra_args()
-        args.page = max(args.page or 0, 0)
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
         if args.page_size:
             args.page_size = min(max(args.page_size, 1), max(self.page_size_options))
         return args
 
     def get_action_query(self, ids):
         """The rows an action was asked to touch, within scope; foreign or bad ids drop out."""
-        numbers = [int(i) for i in ids if str(i).isdigit()]
+        numbers = [int(i) for i in ids if str(i).isdigit() and int(i) <= MAX_INT]
         return self.get_query().filter(self.model.id.in_(numbers))
 
     def _export_data(self):

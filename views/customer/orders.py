@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from models import Offering, Order, RoleName
 
+from ..admin_types import IntEqualFilter
 from ..base import TenantModelView
 
 
