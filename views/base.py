@@ -35,7 +35,6 @@ from .admin_types import (
 )
 from .outcome import run_service
 
-
 # Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
 MAX_PAGE = 1_000_000
 
