@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -39,32 +40,63 @@ _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _HSA_ID = re.compile(r"^[A-Z]{2}\d{9,10}-[A-Za-z0-9]{1,31}$")
 
 
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "þ": "th", "ð": "d"})
+
+
+def field_key(label: str) -> str:
+    """A field's key made from its label: "Go-live date" → go_live_date, "Vårdenhet" →
+    vardenhet."""
+    plain = unicodedata.normalize("NFKD", (label or "").lower().translate(_TRANSLITERATE))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    key = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+    if key and not key[0].isalpha():
+        key = f"field_{key}"
+    return key[:40]
+
+
+def _typed_choices(raw) -> list:
+    """Options as the form has them (one per line, or a list), without empty ones."""
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    return [c.strip() for c in raw or [] if isinstance(c, str) and c.strip()]
+
+
+def _unused_row(raw) -> bool:
+    """A row of the form left empty, or marked to be removed."""
+    if not isinstance(raw, dict):
+        return False
+    typed = f"{raw.get('label') or ''}{raw.get('name') or ''}".strip()
+    return bool(raw.get("remove")) or not typed
+
+
 def check_order_fields(definition) -> list[dict]:
     """The offering's extra order fields, checked: a list of {name, label, type, required,
-    choices}. Raises InvalidInput naming what is wrong."""
+    choices}. Takes them as stored, or as the back office's rows are typed (options one per
+    line, a key left empty, empty or removed rows). Raises InvalidInput naming the field."""
     if definition in (None, "", {}):  # an empty JSON field means no extra fields
         return []
     if not isinstance(definition, list):
         raise InvalidInput(_("Order fields must be a list."), field="order_fields")
     seen, fields = set(), []
-    for index, raw in enumerate(definition, start=1):
+    rows = [raw for raw in definition if not _unused_row(raw)]
+    for index, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
             raise InvalidInput(
                 _("Order field %(n)d is not an object.", n=index), field="order_fields"
             )
-        name = str(raw.get("name", "")).strip()
-        label = str(raw.get("label", "")).strip()
-        kind = str(raw.get("type", "text")).strip()
+        label = str(raw.get("label") or "").strip()
+        name = str(raw.get("name") or "").strip() or field_key(label)
+        kind = str(raw.get("type") or "text").strip()
+        if not label:
+            raise InvalidInput(_("Order field %(n)d needs a label.", n=index), field="order_fields")
         if not _FIELD_NAME.match(name) or name in seen:
             raise InvalidInput(
                 _(
-                    "Order field %(n)d needs a unique name of lower-case letters, digits and _.",
+                    "Order field %(n)d needs a unique key of lower-case letters, digits and _.",
                     n=index,
                 ),
                 field="order_fields",
             )
-        if not label:
-            raise InvalidInput(_("Order field %(n)d needs a label.", n=index), field="order_fields")
         if kind not in FIELD_TYPES:
             raise InvalidInput(
                 _(
@@ -73,24 +105,15 @@ def check_order_fields(definition) -> list[dict]:
                 ),
                 field="order_fields",
             )
-        field = {
-            "name": name,
-            "label": label,
-            "type": kind,
-            "required": bool(raw.get("required", False)),
-        }
+        field = {"name": name, "label": label, "type": kind, "required": bool(raw.get("required"))}
         if kind == "choice":
-            choices = raw.get("choices")
-            if (
-                not isinstance(choices, list)
-                or not choices
-                or not all(isinstance(c, str) and c.strip() for c in choices)
-            ):
+            choices = _typed_choices(raw.get("choices"))
+            if not choices:
                 raise InvalidInput(
-                    _("Order field %(n)d (choice) needs a list of choices.", n=index),
+                    _("Order field %(n)d (a choice) needs its options, one per line.", n=index),
                     field="order_fields",
                 )
-            field["choices"] = [c.strip() for c in choices]
+            field["choices"] = choices
         seen.add(name)
         fields.append(field)
     return fields

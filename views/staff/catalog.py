@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
@@ -19,11 +20,25 @@ from adminapp.services.catalog import (
 from models import Offering
 
 from ..base import StaffModelView
+from .order_fields import TYPE_LABELS, OrderFieldsField
 
 
 class _TextArea(TextArea):
     # Flask-Admin's form template reads `input_type` of any field with a description.
     input_type = "textarea"
+
+
+def _order_fields_summary(fields) -> Markup:
+    """The order fields as a person reads them: label, type, required, options."""
+    items = []
+    for spec in fields or []:
+        details = [str(TYPE_LABELS.get(spec["type"], spec["type"]))]
+        if spec.get("required"):
+            details.append(_("required"))
+        if spec.get("choices"):
+            details.append(", ".join(spec["choices"]))
+        items.append(Markup("<li>{} ({})</li>").format(spec["label"], "; ".join(details)))
+    return Markup("<ul class='mb-0'>{}</ul>").format(Markup("").join(items)) if items else ""
 
 
 class ServiceView(StaffModelView):
@@ -71,6 +86,7 @@ class OfferingView(StaffModelView):
     column_default_sort = ("name", False)
     list_loader_options = (selectinload(Offering.service),)
     form_columns = OFFERING_FIELDS
+    form_overrides = {"order_fields": OrderFieldsField}
     form_args = {
         "currency": {"default": "SEK"},
         "delivery_template": {
@@ -81,11 +97,11 @@ class OfferingView(StaffModelView):
             ),
         },
         "order_fields": {
-            "widget": _TextArea(),
+            "label": _l("Order fields"),
             "description": _l(
-                'Extra fields the order asks for, as JSON: [{"name": "go_live", "label": '
-                '"Go-live date", "type": "date", "required": true}]. Types: text, number, '
-                'date, choice (with "choices": [...]).'
+                "What the order form asks for besides the care units: a label each, its type "
+                "and, for a choice, its options. Leave a row empty to add nothing; tick Remove "
+                "to drop a field. Save to get more empty rows."
             ),
         },
     }
@@ -108,6 +124,7 @@ class OfferingView(StaffModelView):
         "created_at",
     )
     column_formatters_detail = {
+        "order_fields": lambda v, c, m, n: _order_fields_summary(m.order_fields),
         "terms_history": lambda v, c, m, n: Markup("").join(
             Markup("<details><summary>{}</summary><pre>{}</pre></details>").format(
                 _l("Version %(v)d", v=t.version), t.text
