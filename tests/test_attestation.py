@@ -100,9 +100,18 @@ def test_attest_with_sms_code(app, client, world, login_as, order_id, sms_gatewa
     (to_orderer,) = mail_server.to(world.a.orderer_email)
     assert to_orderer.subject == f"Order {order_id} is attested"
     assert mail_server.to(world.staff_email)  # customer service is told
-    # A second attempt sees who was first.
-    again = _attest_page(client, order_id)
-    assert "Already attested by Attestant A" in again
+    # The attestant's own page says what they did; another attestant sees who was first.
+    assert "You attested this order at" in _attest_page(client, order_id)
+    with app.app_context():
+        factories.user(
+            customer=db.session.get(factories.Customer, world.a.customer_id),
+            roles=[RoleName.ATTESTANT],
+            email="second.attestant@example.com",
+        )
+        db.session.commit()
+    client.post("/logout", data={"csrf_token": _token(client, "/portal/")})
+    login(client, "second.attestant@example.com")
+    assert "Already attested by Attestant A" in _attest_page(client, order_id)
 
 
 def test_attest_with_bankid(app, client, world, login_as, order_id, bankid):

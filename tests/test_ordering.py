@@ -467,3 +467,14 @@ def test_staff_filter_orders_by_service(app, client, world, login_as, catalog):
     body = client.get(f"/admin/orders/?flt0_{key}=Webbtidbok").get_data(as_text=True)
     assert "Webbtidbok standard" in body
     assert "Offering A" not in body and "Offering B" not in body
+
+
+def test_an_attestant_who_has_not_accepted_the_invitation_is_named(app, client, world, login_as):
+    with app.app_context():
+        attestant = db.session.get(User, world.a.attestant_id)
+        attestant.status = UserStatus.INVITED  # given the role, invitation not accepted yet
+        db.session.commit()
+    login_as(world.a.orderer_email)
+    page = client.get("/portal/order/").get_data(as_text=True)
+    assert "Attestant A will attest the orders of Customer A but has not accepted" in page
+    assert "give someone the Attestant role" not in page

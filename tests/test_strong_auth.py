@@ -82,8 +82,8 @@ def test_five_wrong_codes_kill_the_challenge(app, attestant, sms_gateway):
         challenge = _start(attestant)
         code = _code(sms_gateway)
         wrong = "000000" if code != "000000" else "111111"
-        for left in (4, 3, 2, 1):
-            with pytest.raises(InvalidInput, match=f"{left} tries left"):
+        for left in ("4 tries", "3 tries", "2 tries", "1 try"):
+            with pytest.raises(InvalidInput, match=f"{left} left"):
                 strong_auth.verify_code(challenge, wrong)
         with pytest.raises(ChallengeInvalid, match="Too many wrong codes"):
             strong_auth.verify_code(challenge, wrong)
@@ -327,3 +327,20 @@ def test_the_challenge_row_keeps_no_code_and_no_secrets_in_audit(app, attestant,
 
 def test_factories_unused_import_guard():
     assert factories.PASSWORD
+
+
+def test_the_sms_names_a_long_customer_without_cutting_a_word(app, attestant, sms_gateway):
+    name = "Region Testlän Vårdcentralen Ängelholms Östra Familjeläkarmottagning AB"
+    with app.app_context():
+        strong_auth.start(
+            purpose="test",
+            object_id=1,
+            text=f"Sign the customer agreement of {name}\n\nThe text.",
+            method="sms",
+            user=db.session.get(User, attestant),
+        )
+        db.session.commit()
+    (sms,) = sms_gateway.sent
+    what = re.search(r"to (.+?)\. It is valid", sms.message).group(1)
+    assert what.endswith("…")
+    assert f"{what[:-1]} " in f"Sign the customer agreement of {name} "  # ends at a word

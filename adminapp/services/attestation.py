@@ -33,10 +33,16 @@ from .states import move
 PURPOSE = "attest_order"
 
 
-def already_decided_message(order: Order) -> str:
+def already_decided_message(order: Order, viewer: User | None = None) -> str:
+    """Why `order` cannot be decided now, told to `viewer` (who may have decided it)."""
     decision = order.decision
     if decision is None:
         return _("Order %(id)s is %(status)s.", id=order.id, status=label(order.status))
+    time = local_datetime(decision.decided_at)
+    if viewer is not None and decision.user_id == viewer.id:
+        if decision.kind == DecisionKind.ATTESTED:
+            return _("You attested this order at %(time)s.", time=time)
+        return _("You rejected this order at %(time)s.", time=time)
     if decision.kind == DecisionKind.ATTESTED:
         return _(
             "Already attested by %(name)s at %(time)s.",
@@ -57,7 +63,7 @@ def check_may_attest(order: Order, user: User, *, submitted_in_this_session: boo
     if not user.has_role(RoleName.ATTESTANT):
         raise NotAllowed(_("You do not have the Attestant role. Ask your administrator."))
     if order.status != OrderStatus.AWAITING_ATTESTATION:
-        raise TransitionRefused(already_decided_message(order))
+        raise TransitionRefused(already_decided_message(order, viewer=user))
     if order.customer.status == CustomerStatus.SUSPENDED:
         raise NotAllowed(
             _(
@@ -162,7 +168,7 @@ def _decide(
             db.session.flush()
     except (TransitionRefused, IntegrityError) as exc:
         db.session.refresh(order)
-        raise TransitionRefused(already_decided_message(order)) from exc
+        raise TransitionRefused(already_decided_message(order, viewer=attestant)) from exc
     db.session.refresh(order)
     return decision
 

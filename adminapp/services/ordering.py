@@ -62,6 +62,21 @@ def attestants_of(customer: Customer) -> list[User]:
     )
 
 
+def invited_attestants_of(customer: Customer) -> list[User]:
+    """Attestants who have the role but have not accepted their invitation yet."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.customer_id == customer.id,
+                User.status == UserStatus.INVITED,
+                User.roles.any(Role.name == RoleName.ATTESTANT),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
 def blockers(user: User) -> list[str]:
     """Why `user` cannot order now (empty: they can). Each says what to do about it."""
     if user.is_staff or user.customer is None:
@@ -80,17 +95,28 @@ def blockers(user: User) -> list[str]:
     if not allowed:
         reasons.append(reason)
     if not attestants_of(user.customer):
-        admins = ", ".join(a.name for a in customer_admins(user.customer)) or _(
-            "your administrator"
-        )
-        reasons.append(
-            _(
-                "Nobody at %(customer)s can attest orders yet. Ask your administrator (%(admins)s) "
-                "to give someone the Attestant role.",
-                customer=user.customer.name,
-                admins=admins,
+        invited = invited_attestants_of(user.customer)
+        if invited:
+            reasons.append(
+                _(
+                    "%(names)s will attest the orders of %(customer)s but has not accepted "
+                    "the invitation yet. Ordering opens as soon as they have chosen a password.",
+                    names=", ".join(u.name for u in invited),
+                    customer=user.customer.name,
+                )
             )
-        )
+        else:
+            admins = ", ".join(a.name for a in customer_admins(user.customer)) or _(
+                "your administrator"
+            )
+            reasons.append(
+                _(
+                    "Nobody at %(customer)s can attest orders yet. Ask your administrator "
+                    "(%(admins)s) to give someone the Attestant role.",
+                    customer=user.customer.name,
+                    admins=admins,
+                )
+            )
     return reasons
 
 

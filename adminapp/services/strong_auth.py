@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from models import (
@@ -141,10 +142,17 @@ def _sms_text(challenge: AuthChallenge, code: str) -> str:
     )
 
 
+SUMMARY_LENGTH = 80
+
+
 def _summary(challenge: AuthChallenge) -> str:
-    """What is being approved, in the few words an SMS has room for."""
+    """What is being approved, in the few words an SMS has room for: cut between words,
+    never inside a name."""
     first_line = challenge.text.strip().splitlines()[0] if challenge.text.strip() else ""
-    return first_line[:80]
+    if len(first_line) <= SUMMARY_LENGTH:
+        return first_line
+    cut = first_line[: SUMMARY_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return f"{cut}…"
 
 
 def _check_send_limits(challenge: AuthChallenge, now) -> None:
@@ -310,7 +318,14 @@ def verify_code(challenge: AuthChallenge, code: str) -> None:
     if left <= 0:
         _fail(challenge, ChallengeStatus.FAILED, _("Too many wrong codes. Start again."))
         raise ChallengeInvalid(_finished(challenge))
-    raise InvalidInput(_("The code is not right. %(n)d tries left.", n=left), field="code")
+    raise InvalidInput(
+        ngettext(
+            "The code is not right. %(num)d try left.",
+            "The code is not right. %(num)d tries left.",
+            left,
+        ),
+        field="code",
+    )
 
 
 def poll_bankid(challenge: AuthChallenge, *, qr_used: bool = True) -> str:
