@@ -14,21 +14,26 @@ from flask_babel import lazy_gettext as _l
 from models import (
     Agreement,
     AgreementStatus,
+    AgreementText,
     ApplicationStatus,
     AuditAction,
     AuthChallenge,
+    CareUnit,
     ChallengeMethod,
     ChallengeStatus,
     Customer,
     CustomerApplication,
     CustomerStatus,
     DecisionKind,
+    Offering,
     Order,
     OrderStatus,
     OutboxMessage,
     OutboxStatus,
     RecurringPeriod,
+    Role,
     RoleName,
+    Service,
     SignatureMethod,
     User,
     UserStatus,
@@ -194,6 +199,16 @@ def describe(obj) -> str:
         return _("The application of %(name)s", name=obj.name)
     if isinstance(obj, Agreement):
         return _("The agreement of %(name)s", name=obj.customer.name if obj.customer else "")
+    if isinstance(obj, CareUnit):
+        return _("The care unit %(name)s (%(hsa_id)s)", name=obj.name, hsa_id=obj.hsa_id)
+    if isinstance(obj, Service):
+        return _("The service %(name)s", name=obj.name)
+    if isinstance(obj, Offering):
+        return _("The offering %(name)s", name=obj.name)
+    if isinstance(obj, Role):
+        return _("The role %(name)s", name=label(obj.name))
+    if isinstance(obj, AgreementText):
+        return _("Version %(version)s of the agreement text", version=obj.version)
     if isinstance(obj, AuthChallenge):
         return _("This approval")
     if isinstance(obj, OutboxMessage):

@@ -271,7 +271,12 @@ def test_admin_sets_a_new_password_for_an_orderer(app, admin_a, world):
 
 def test_delete_orderer_keeps_orders_and_who_placed_them(app, admin_a, world):
     token = csrf_token_from(admin_a.get("/portal/orderers/").get_data(as_text=True))
-    admin_a.post("/portal/orderers/delete/", data={"csrf_token": token, "id": world.a.orderer_id})
+    response = admin_a.post(
+        "/portal/orderers/delete/",
+        data={"csrf_token": token, "id": world.a.orderer_id},
+        follow_redirects=True,
+    )
+    assert "Orderer A is deleted." in response.get_data(as_text=True)
     assert _user(app, world.a.orderer_email) is None
     assert login(app.test_client(), world.a.orderer_email).status_code == 200  # no login
     with app.app_context():

@@ -9,6 +9,7 @@ until it names its service and this module has a sample of what a person would t
 
 from __future__ import annotations
 
+import re
 import traceback
 from datetime import date
 from pathlib import Path
@@ -337,6 +338,9 @@ def test_the_write_goes_through_a_service(
     audit_callers.clear()
     response = client.post(target, data={"csrf_token": csrf_token_from(form.text), **data})
     assert response.status_code == 302, response.get_data(as_text=True)
+    told = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Record was successfully" not in told  # Flask-Admin's words give way to ours
+    assert re.search(r"is added\.|are saved\.|is deleted\.|recorded as signed", told), told
     with app.app_context():
         assert done(object_id), f"{endpoint} {operation}: the change did not happen"
         events_after = db.session.scalar(select(func.count()).select_from(AuditEvent))
@@ -406,3 +410,62 @@ def test_a_view_that_cannot_delete_refuses_the_delete_action(
     with app.app_context():
         assert db.session.get(model, row_id) is not None
         assert db.session.scalar(select(func.count()).select_from(model)) == before
+
+
+# What a person might get wrong on each form, and the message that must say so. Forms where
+# nothing typed can be wrong are named with None.
+INVALID = {
+    ("staff", "customers", "create"): ({"org_number": "5566778891"}, "check digit"),
+    ("staff", "customers", "edit"): ({"name": " "}, "Enter the organisation"),
+    ("staff", "applications", "edit"): ({"admin_email": "not-an-email"}, "valid email"),
+    ("staff", "agreements", "create"): ({"signed_by": ""}, "This field is required."),
+    ("staff", "agreement_texts", "create"): ({"title": ""}, "This field is required."),
+    ("staff", "users", "create"): ({"email": "nope"}, "valid email"),
+    ("staff", "users", "edit"): ({"phone": "12"}, "phone"),
+    ("staff", "roles", "edit"): None,  # a free description
+    ("staff", "care_units", "create"): ({"hsa_id": "1001"}, "An HSA-id looks like"),
+    ("staff", "care_units", "edit"): ({"hsa_id": "1001"}, "An HSA-id looks like"),
+    ("staff", "services", "create"): ({"name": ""}, "This field is required."),
+    ("staff", "services", "edit"): ({"name": ""}, "This field is required."),
+    ("staff", "offerings", "create"): ({"startup_fee": "-5"}, "cannot be negative"),
+    ("staff", "offerings", "edit"): ({"currency": "SE1"}, "three letters"),
+    ("staff", "orders", "edit"): None,  # a free note
+    ("portal", "portal_orderers", "create"): ({"email": "nope"}, "valid email"),
+    ("portal", "portal_orderers", "edit"): ({"name": ""}, "This field is required."),
+    ("portal", "portal_users", "create"): ({"personal_number": "123"}, "personal"),
+    ("portal", "portal_users", "edit"): ({"email": ""}, "This field is required."),
+    ("portal", "portal_care_units", "create"): ({"hsa_id": "x"}, "An HSA-id looks like"),
+    ("portal", "portal_care_units", "edit"): ({"name": " "}, "name"),
+}
+FORMS = [key for key in REGISTERED if key[2] != "delete"]
+
+
+def test_every_form_has_an_invalid_sample():
+    assert set(FORMS) == set(INVALID)
+
+
+@pytest.mark.parametrize(("admin_name", "endpoint", "operation"), FORMS)
+def test_invalid_input_is_shown_on_the_form_and_saves_nothing(
+    app, client, world, login_as, admin_name, endpoint, operation
+):
+    if INVALID.get((admin_name, endpoint, operation)) is None:
+        pytest.skip("nothing typed on this form can be wrong")
+    wrong, message = INVALID[admin_name, endpoint, operation]
+    prepare, _done = SAMPLES[admin_name, endpoint, operation]
+    with app.app_context():
+        object_id, data = prepare(world)
+        db.session.commit()
+    login_as(world.staff_email if admin_name == "staff" else world.a.admin_email)
+    with app.app_context():
+        events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    base = _url(app, admin_name, endpoint)
+    url = f"{base}/new/" if operation == "create" else f"{base}/edit/?id={object_id}"
+    form = client.get(url)
+    assert "novalidate" in form.text  # the app's messages, not the browser's
+    response = client.post(url, data={"csrf_token": csrf_token_from(form.text), **data, **wrong})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200, body
+    assert "error-summary" in body and message in body
+    assert "Failed to create record" not in body and "Failed to update record" not in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before

@@ -42,6 +42,7 @@ from .customer.ordering import OrderingView
 from .customer.orders import PortalOrderView
 from .customer.settings import SettingsView
 from .customer.users import PortalUserView
+from .form_errors import form_errors
 from .public import (
     account,
     apply,
@@ -186,6 +187,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["form_errors"] = form_errors
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
     app.extensions["kundportal_admins"] = {

@@ -7,9 +7,10 @@ through, and the routing of every create, edit and delete to the service that ow
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
+from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction
@@ -21,6 +22,7 @@ from flask_wtf import FlaskForm
 
 from adminapp.auth import current_actor
 from adminapp.errors import DomainError, NotAllowed
+from adminapp.labels import describe
 from adminapp.services.guards import ensure_not_switched
 from models import RoleName, db
 
@@ -51,6 +53,31 @@ def _stream(query):
             query.session.close()
 
     return batches()
+
+
+# Flask-Admin's generic messages, replaced by ours (`SecureModelView.saved_message`).
+GENERIC_MESSAGES = (
+    "Record was successfully created.",
+    "Failed to create record.",
+    "Record was successfully saved.",
+    "Failed to update record.",
+    "Record was successfully deleted.",
+)
+
+
+def _drop_generic_messages() -> None:
+    if "_flashes" in session:
+        generic = {admin_gettext(message) for message in GENERIC_MESSAGES}
+        session["_flashes"] = [(c, m) for c, m in session["_flashes"] if m not in generic]
+
+
+def _with_own_messages(response):
+    """Take Flask-Admin's generic flashes off the queue and put ours in their place."""
+    _drop_generic_messages()
+    saved = g.pop("saved_message", None)
+    if saved:
+        flash(saved, "success")
+    return response
 
 
 class AccessMixin:
@@ -217,13 +244,50 @@ class SecureModelView(AccessMixin, ModelView):
         raise NotImplementedError(f"{type(self).__name__} names no service that deletes")
 
     def create_model(self, form):
-        return self.call_service(form, lambda: self.create_with(form, current_actor()))
+        model = self.call_service(form, lambda: self.create_with(form, current_actor()))
+        if model:
+            g.saved_message = self.saved_message(model, "create")
+        return model
 
     def update_model(self, form, model):
-        return self.call_service(form, lambda: self.update_with(form, model, current_actor()))
+        done = self.call_service(form, lambda: self.update_with(form, model, current_actor()))
+        if done:
+            g.saved_message = self.saved_message(model, "edit")
+        return done
 
     def delete_model(self, model):
-        return self.call_service(None, lambda: self.delete_with(model, current_actor()))
+        message = self.saved_message(model, "delete")  # while it is still there to name
+        done = self.call_service(None, lambda: self.delete_with(model, current_actor()))
+        if done:
+            g.saved_message = message
+        return done
+
+    def saved_message(self, model, operation: str) -> str:
+        """What the person is told when `operation` (create, edit, delete) of `model` is done."""
+        what = describe(model)
+        if operation == "create":
+            return _("%(object)s is added.", object=what)
+        if operation == "delete":
+            return _("%(object)s is deleted.", object=what)
+        return _("Your changes to %(object)s are saved.", object=what)
+
+    # Flask-Admin's own messages say "Record" and nothing of what went wrong: its pages flash
+    # ours (`saved_message`), and a form that fails shows its errors in a summary instead.
+    def render(self, template, **kwargs):
+        _drop_generic_messages()  # a form page shows its errors in its summary instead
+        return super().render(template, **kwargs)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return _with_own_messages(super().create_view())
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        return _with_own_messages(super().edit_view())
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        return _with_own_messages(super().delete_view())
 
     @staticmethod
     def form_values(form, *names: str) -> dict:

@@ -274,18 +274,18 @@ class AgreementView(StaffModelView):
         return paper_agreement_form(self._form_ajax_refs["customer"])
 
     def create_with(self, form, actor):
-        agreement = record_paper_agreement(
+        return record_paper_agreement(
             form.customer.data,
             signed_by=form.signed_by.data,
             signed_on=form.signed_on.data,
             note=form.paper_note.data,
             actor=actor,
         )
-        flash(
-            _("The agreement of %(name)s is recorded as signed.", name=agreement.customer.name),
-            "success",
-        )
-        return agreement
+
+    def saved_message(self, model, operation):
+        if operation == "create":
+            return _("The agreement of %(name)s is recorded as signed.", name=model.customer.name)
+        return super().saved_message(model, operation)
 
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
