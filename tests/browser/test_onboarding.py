@@ -49,8 +49,12 @@ def test_apply_approve_sign_with_bankid_and_the_administrator_logs_in(
     _fill_application(page)
     page.get_by_label("Organisation number").fill("556559-4231")
     page.get_by_role("button", name="Send the application").click()
-    assert page.get_by_text("wrong check digit").is_visible()
+    assert page.locator("#org_number-errors").get_by_text("wrong check digit").is_visible()
     assert page.get_by_label("Organisation number").get_attribute("aria-invalid") == "true"
+    # The summary at the top names the field and links to it.
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    summary.get_by_role("link", name=re.compile("Organisation number.*check digit")).click()
+    assert page.evaluate("document.activeElement.id") == "org_number"
     page.get_by_label("Organisation number").fill("556559-4230")
     page.get_by_role("button", name="Send the application").click()
     page.wait_for_url("**/apply/sent")
