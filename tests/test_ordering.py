@@ -478,3 +478,51 @@ def test_an_attestant_who_has_not_accepted_the_invitation_is_named(app, client, 
     page = client.get("/portal/order/").get_data(as_text=True)
     assert "Attestant A will attest the orders of Customer A but has not accepted" in page
     assert "give someone the Attestant role" not in page
+
+
+def test_the_fill_step_tells_every_error_at_once(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    response = _fill(orderer_a, order_id, field_go_live="", field_users="many", field_plan="")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    summary = body[body.index("error-summary") : body.index("</ul>", body.index("error-summary"))]
+    for message in (
+        "Choose the care units to connect.",
+        "Go-live date is required.",
+        "Number of users must be a number.",
+        "Plan is required.",
+    ):
+        assert message in summary, message
+    assert 'href="#care_units"' in summary and 'href="#field_go_live"' in summary
+    with app.app_context():
+        assert db.session.get(Order, order_id).field_values == {}
+
+
+def test_save_for_later_keeps_what_was_typed(app, orderer_a, catalog):
+    order_id = _draft(orderer_a, catalog)
+    response = _fill(
+        orderer_a,
+        order_id,
+        field_go_live="",  # required, not typed yet
+        field_users="about 20",  # not a number yet
+        care_units=[str(catalog["unit_ids"][1])],
+        note="Half done",
+        save_for_later="1",
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/portal/order/"
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.DRAFT
+        assert order.field_values == {"users": "about 20", "plan": "Plus"}
+        assert [u.care_unit_id for u in order.care_units] == [catalog["unit_ids"][1]]
+        assert order.note == "Half done"
+    page = orderer_a.get(f"/portal/order/{order_id}/fill").get_data(as_text=True)
+    assert 'value="about 20"' in page and "Half done" in page
+    # Going on checks it all.
+    response = _fill(orderer_a, order_id, field_go_live="", field_users="about 20")
+    assert "Go-live date is required." in response.get_data(as_text=True)
+    # And a saved draft that is still wrong cannot be sent.
+    refused = _submit(orderer_a, order_id)
+    with app.app_context():
+        assert db.session.get(Order, order_id).status == OrderStatus.DRAFT
+    assert refused.status_code in (200, 302)

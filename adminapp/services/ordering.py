@@ -185,43 +185,56 @@ def _check_draft(order: Order, actor: Actor) -> User:
     return orderer
 
 
-def clean_field_values(offering: Offering, raw: dict) -> dict:
-    """The offering's extra fields, checked and converted: InvalidInput names the field."""
-    values = {}
+def _clean_field(field: dict, value):
+    """One extra field's value, checked and converted (None: left empty)."""
+    name, kind, label = field["name"], field["type"], field["label"]
+    value = value.strip() if isinstance(value, str) else value
+    if value in (None, ""):
+        if field.get("required"):
+            raise InvalidInput(_("%(label)s is required.", label=label), field=f"field_{name}")
+        return None
+    if kind == "number":
+        try:
+            return str(Decimal(str(value).replace(",", ".").replace(" ", "")))
+        except InvalidOperation as exc:
+            raise InvalidInput(
+                _("%(label)s must be a number.", label=label), field=f"field_{name}"
+            ) from exc
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError as exc:
+            raise InvalidInput(
+                _("%(label)s must be a date, YYYY-MM-DD.", label=label), field=f"field_{name}"
+            ) from exc
+    if kind == "choice":
+        if value not in field.get("choices", []):
+            raise InvalidInput(
+                _("Choose one of the options for %(label)s.", label=label), field=f"field_{name}"
+            )
+        return value
+    return str(value)[:2000]
+
+
+def _cleaned_fields(offering: Offering, raw: dict) -> tuple[dict, dict[str, str]]:
+    """The offering's extra fields, checked and converted, and every error by form field."""
+    values, errors = {}, {}
     for field in offering.order_fields or []:
-        name, kind = field["name"], field["type"]
-        value = raw.get(name)
-        value = value.strip() if isinstance(value, str) else value
-        if value in (None, ""):
-            if field.get("required"):
-                raise InvalidInput(
-                    _("%(label)s is required.", label=field["label"]), field=f"field_{name}"
-                )
+        try:
+            value = _clean_field(field, raw.get(field["name"]))
+        except InvalidInput as exc:
+            errors[exc.field] = str(exc)
             continue
-        if kind == "number":
-            try:
-                value = str(Decimal(str(value).replace(",", ".").replace(" ", "")))
-            except InvalidOperation as exc:
-                raise InvalidInput(
-                    _("%(label)s must be a number.", label=field["label"]), field=f"field_{name}"
-                ) from exc
-        elif kind == "date":
-            try:
-                value = date.fromisoformat(str(value)).isoformat()
-            except ValueError as exc:
-                raise InvalidInput(
-                    _("%(label)s must be a date, YYYY-MM-DD.", label=field["label"]),
-                    field=f"field_{name}",
-                ) from exc
-        elif kind == "choice":
-            if value not in field.get("choices", []):
-                raise InvalidInput(
-                    _("Choose one of the options for %(label)s.", label=field["label"]),
-                    field=f"field_{name}",
-                )
-        else:
-            value = str(value)[:2000]
-        values[name] = value
+        if value is not None:
+            values[field["name"]] = value
+    return values, errors
+
+
+def clean_field_values(offering: Offering, raw: dict) -> dict:
+    """The offering's extra fields, checked and converted; InvalidInput names every wrong one."""
+    values, errors = _cleaned_fields(offering, raw)
+    if errors:
+        raise InvalidInput.many(errors)
     return values
 
 
@@ -238,8 +251,18 @@ def _check_care_units(offering: Offering, units: list[CareUnit]) -> None:
         raise InvalidInput(_("This offering connects no care units."), field="care_units")
 
 
-def fill_draft(order: Order, *, care_unit_ids, field_values: dict, note: str, actor: Actor) -> None:
-    """Save what the orderer filled in; it is checked again at submit."""
+def fill_draft(
+    order: Order,
+    *,
+    care_unit_ids,
+    field_values: dict,
+    note: str,
+    actor: Actor,
+    finished: bool = True,
+) -> None:
+    """Save what the orderer filled in. `finished`: they go on to the price, so every rule is
+    checked now and every error told at once. Otherwise ("Save for later") the draft keeps
+    what was typed, as typed, and is checked when they go on; submitting checks it again."""
     _check_draft(order, actor)
     offering = order.offering
     ids = {int(i) for i in care_unit_ids or [] if str(i).isdigit()}
@@ -254,11 +277,26 @@ def fill_draft(order: Order, *, care_unit_ids, field_values: dict, note: str, ac
         if ids
         else []
     )
+    errors: dict[str, str] = {}
     if len(units) != len(ids):
-        raise InvalidInput(_("Choose care units of your own organisation."), field="care_units")
-    _check_care_units(offering, units)
+        errors["care_units"] = _("Choose care units of your own organisation.")
+    if finished:
+        try:
+            _check_care_units(offering, units)
+        except InvalidInput as exc:
+            errors.setdefault(exc.field, str(exc))
+        values, field_errors = _cleaned_fields(offering, field_values)
+        errors.update(field_errors)
+    else:
+        values = {
+            spec["name"]: str(field_values[spec["name"]]).strip()[:2000]
+            for spec in offering.order_fields or []
+            if str(field_values.get(spec["name"]) or "").strip()
+        }
+    if errors:
+        raise InvalidInput.many(errors)
     with db.session.no_autoflush:
-        order.field_values = clean_field_values(offering, field_values)
+        order.field_values = values
         order.note = (note or "").strip()[:4000]
         order.care_units = [
             OrderCareUnit(care_unit=u, hsa_id=u.hsa_id, name=u.name)

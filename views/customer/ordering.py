@@ -170,6 +170,7 @@ class OrderingView(CustomerAccess, BaseView):
                 spec["name"]: form[f"field_{spec['name']}"].data
                 for spec in order.offering.order_fields or []
             }
+            later = "save_for_later" in request.form
             outcome = run_service(
                 lambda: ordering.fill_draft(
                     order,
@@ -177,9 +178,19 @@ class OrderingView(CustomerAccess, BaseView):
                     field_values=values,
                     note=form.note.data,
                     actor=current_actor(),
+                    finished=not later,
                 ),
                 form=form,
             )
+            if outcome.ok and later:
+                flash(
+                    _(
+                        "Order %(id)s is saved as a draft. Continue it from Your orders.",
+                        id=order.id,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".index"))
             if outcome.ok:
                 return redirect(url_for(".summary", order_id=order.id))
             if not isinstance(outcome.refusal, InvalidInput):
