@@ -187,8 +187,15 @@ def test_order_count_links_to_exactly_those_orders(app, admin_a, world):
     )
     assert link, body
     orders = admin_a.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "Orderer A" in orders
-    assert "Other Orderer" not in orders
+    start = orders.index("model-list")
+    table = orders[start : orders.index("</table>", start)]
+    assert "Orderer A" in table
+    assert "Other Orderer" not in table
+    # The filter names the orderer, never an id; its choices are this customer's orderers.
+    assert "Orderer (id)" not in orders
+    filters = re.search(r'id="filter-groups-data"[^>]*>(.*?)</', orders, re.S).group(1)
+    assert '"Orderer A"' in filters and '"Other Orderer"' in filters
+    assert "Orderer B" not in filters
 
 
 def test_admin_adds_an_orderer_with_name_and_email(app, admin_a, world):
@@ -348,3 +355,40 @@ def test_staff_approve_in_the_back_office(app, client, world, login_as):
     )
     with app.app_context():
         assert db.session.get(User, pending_id).status == UserStatus.ACTIVE
+
+
+def test_orderers_list_reads_as_the_seed(admin_a, world):
+    body = admin_a.get("/portal/orderers/").get_data(as_text=True)
+    head = body[body.index("<thead") : body.index("</thead>")]
+    for heading in ("Name", "Email", "Orders", "Approved", "Status"):
+        assert heading in head
+    for raw in (">name<", ">email<", ">status<"):
+        assert raw not in head
+    assert body.count('href="/portal/orderers/new/') == 1  # the "Add orderer" button only
+    assert ">Create<" not in body
+
+
+def test_the_edit_page_has_contact_details_approval_and_a_new_password(app, admin_a, world):
+    with app.app_context():
+        pending = factories.user(
+            customer=db.session.get(factories.Customer, world.a.customer_id),
+            roles=[RoleName.ORDERER],
+            name="Pia Pending",
+            status=UserStatus.PENDING_APPROVAL,
+        )
+        db.session.commit()
+        pending_id = pending.id
+    edit = f"/portal/orderers/edit/?id={pending_id}"
+    page = admin_a.get(edit).get_data(as_text=True)
+    for part in ("Contact details", "Approval", "New password", "Set a new password"):
+        assert part in page
+    response = admin_a.post(
+        f"/portal/orderers/approve/?url={edit}",
+        data={"csrf_token": csrf_token_from(page), "id": pending_id},
+        follow_redirects=True,
+    )
+    body = response.get_data(as_text=True)
+    assert "Pia Pending is approved." in body and "Contact details" in body
+    assert "Approve Pia Pending" not in body
+    with app.app_context():
+        assert db.session.get(User, pending_id).is_approved

@@ -57,7 +57,16 @@ class OrdererView(TenantModelView):
     list_template = "portal/orderers_list.html"
     missing_message = _l("No such orderer.")
     column_list = ("name", "email", "order_count", "approved_at", "status")
-    column_labels = {"order_count": _l("Orders"), "approved_at": _l("Approved")}
+    column_labels = {
+        "name": _l("Name"),
+        "email": _l("Email"),
+        "phone": _l("Mobile phone"),
+        "order_count": _l("Orders"),
+        "approved_at": _l("Approved"),
+        "status": _l("Status"),
+        "created_at": _l("Added"),
+    }
+    edit_template = "portal/orderer_edit.html"
     column_formatters = {"order_count": _orders_link, "approved_at": _approved, "name": _name}
     column_searchable_list = ("name", "email")
     column_sortable_list = ("name", "email")

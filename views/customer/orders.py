@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Offering, Order, RoleName
+from models import Offering, Order, Role, RoleName, User, db
 
 from ..admin_types import IntEqualFilter
 from ..base import TenantModelView
+
+
+def _orderer_options():
+    """The filter's choices: the customer's orderers by name (the link from the orderers list
+    picks one), so its chip reads "Orderer equals Olle Orderer", never an id."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return []
+    return [
+        (str(user.id), user.name)
+        for user in db.session.scalars(
+            select(User)
+            .where(
+                User.customer_id == current_user.customer_id,
+                User.roles.any(Role.name == RoleName.ORDERER),
+            )
+            .order_by(User.name)
+        )
+    ]
 
 
 class PortalOrderView(TenantModelView):
@@ -22,7 +43,7 @@ class PortalOrderView(TenantModelView):
     column_searchable_list = ("orderer_name",)
     # The orderer filter comes first: the orderers list links to it as flt0_0.
     column_filters = (
-        IntEqualFilter(Order.orderer_id, _l("Orderer (id)")),
+        IntEqualFilter(Order.orderer_id, _l("Orderer"), options=_orderer_options),
         "status",
         "created_at",
     )
@@ -43,3 +64,13 @@ class PortalOrderView(TenantModelView):
         "created_at",
     )
     list_loader_options = (selectinload(Order.offering).selectinload(Offering.service),)
+
+    def _get_filter_groups(self):
+        # Flask-Admin reads a filter's options once, when the view is made; the orderer
+        # filter's are this customer's orderers, read for each request.
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                if item["index"] == 0:
+                    item["options"] = _orderer_options()
+        return groups
