@@ -430,3 +430,29 @@ def test_concurrent_attestations_record_one(app, world, order_id, sms_gateway):
                 )
             )
             assert used == 1
+
+
+def test_attestants_attest_from_the_orders_list(app, client, world, login_as, order_id):
+    login_as(world.a.attestant_email)
+    body = client.get("/portal/orders/").get_data(as_text=True)
+    assert f'href="/portal/attest/{order_id}"' in body  # awaiting: "Attest"
+    assert f'href="/portal/attest/{world.a.order_id}"' not in body  # a draft: nothing to attest
+    assert client.get(f"/portal/attest/{order_id}").status_code == 200
+    assert client.get(f"/portal/orders/details/?id={world.b.order_id}").status_code == 302
+
+
+def test_admins_see_the_orders_but_no_attest_button(client, world, login_as, order_id):
+    login_as(world.a.admin_email)
+    body = client.get("/portal/orders/").get_data(as_text=True)
+    assert f"/portal/order/{order_id}" not in body and f"/portal/attest/{order_id}" not in body
+
+
+def test_the_back_office_order_page_shows_the_decision(
+    app, client, world, login_as, order_id, sms_gateway
+):
+    login_as(world.a.attestant_email)
+    _attest_with_sms(client, order_id, sms_gateway)
+    client.post("/logout", data={"csrf_token": _token(client, "/portal/")})
+    login_as(world.staff_email)
+    page = client.get(f"/admin/orders/details/?id={order_id}").get_data(as_text=True)
+    assert re.search(r"attested by Attestant A at [^<]+ \(SMS one-time code\)", page), page

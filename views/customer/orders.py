@@ -33,7 +33,11 @@ def _orderer_options():
 
 
 class PortalOrderView(TenantModelView):
-    required_roles = frozenset({RoleName.ADMIN})
+    """The customer's orders: read-only for its admins; its attestants open an order awaiting
+    attestation from here ("Attest")."""
+
+    required_roles = frozenset({RoleName.ADMIN, RoleName.ATTESTANT})
+    list_template = "portal/orders_list.html"
     column_list = ("id", "offering", "orderer_name", "status", "submitted_at", "created_at")
     column_labels = {
         "orderer_name": _l("Orderer"),

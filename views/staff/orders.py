@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from adminapp.i18n import local_datetime
+from adminapp.labels import label, method_label
 from adminapp.services.ordering import delete_order, update_note
 from models import Offering, Order
 
 from ..base import StaffModelView
+
+
+def decision_summary(decision) -> str:
+    """Who attested or rejected the order, when, and how (or why): what the back office shows
+    of the attestation."""
+    if decision is None:
+        return ""
+    what = _(
+        "%(decision)s by %(name)s at %(time)s",
+        decision=label(decision.kind),
+        name=decision.user_name,
+        time=local_datetime(decision.decided_at),
+    )
+    if decision.method:
+        return f"{what} ({method_label(decision.method)})"
+    return f"{what}: {decision.reason}" if decision.reason else what
 
 
 class OrderView(StaffModelView):
@@ -29,6 +48,11 @@ class OrderView(StaffModelView):
         "created_at",
     )
     column_labels = {
+        "decision": _l("Attestation"),
+        "care_units": _l("Care units"),
+        "instructions_sent_at": _l("Instructions sent"),
+        "completed_at": _l("Completed"),
+        "cancelled_at": _l("Cancelled"),
         "orderer_name": _l("Orderer"),
         "orderer_email": _l("Orderer's email"),
         "startup_fee": _l("Start-up fee"),
@@ -57,6 +81,30 @@ class OrderView(StaffModelView):
         selectinload(Order.offering).selectinload(Offering.service),
     )
     form_columns = ("note",)
+    column_details_list = (
+        "id",
+        "customer",
+        "offering",
+        "orderer_name",
+        "orderer_email",
+        "status",
+        "decision",
+        "care_units",
+        "startup_fee",
+        "recurring_fee",
+        "currency",
+        "accepted_terms_version",
+        "note",
+        "submitted_at",
+        "instructions_sent_at",
+        "completed_at",
+        "cancelled_at",
+        "created_at",
+    )
+    column_formatters_detail = {
+        "decision": lambda v, c, m, n: decision_summary(m.decision),
+        "care_units": lambda v, c, m, n: ", ".join(str(unit) for unit in m.care_units),
+    }
 
     def update_with(self, form, model, actor):
         update_note(model, note=form.note.data, actor=actor)
