@@ -44,6 +44,7 @@ from .customer.settings import SettingsView
 from .customer.users import PortalUserView
 from .form_errors import form_errors
 from .public import (
+    about,
     account,
     apply,
     attest_link,
@@ -180,6 +181,7 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(challenge.bp)
     app.register_blueprint(attest_link.bp)
     app.register_blueprint(two_factor.bp)
+    app.register_blueprint(about.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime

@@ -50,7 +50,14 @@ def _views(app, endpoint: str):
 
 
 def test_public_pages(page):
-    for url in ("/login", "/password/forgot", "/register/", "/apply/", "/password/set/unknown"):
+    for url in (
+        "/login",
+        "/password/forgot",
+        "/register/",
+        "/apply/",
+        "/password/set/unknown",
+        "/accessibility",
+    ):
         page.goto(url)
         assert_accessible(page, url)
     # Error states: messages tied to their fields.
