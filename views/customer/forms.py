@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, Length
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput
 
 from models import RoleName
 
@@ -15,13 +16,29 @@ ROLE_LABELS = {
 }
 
 
-class _CheckboxList(ListWidget):
+class _CheckboxList:
+    """The options as checkboxes in a list. The first checkbox carries the field's id, so the
+    form's label for the field names a control (a label for the list itself is an HTML
+    error); each checkbox has its own label too."""
+
     # Flask-Admin's form template reads `input_type` of a field that has errors.
     input_type = "checkbox"
 
+    def __call__(self, field, **kwargs):
+        items = []
+        for index, option in enumerate(field):
+            control_id = field.id if index == 0 else option.id
+            items.append(
+                Markup('<li class="form-check">{} {}</li>').format(
+                    option(id=control_id, class_="form-check-input"),
+                    option.label(for_=control_id, class_="form-check-label"),
+                )
+            )
+        return Markup('<ul class="list-unstyled mb-0">{}</ul>').format(Markup("").join(items))
+
 
 class RoleCheckboxes(SelectMultipleField):
-    widget = _CheckboxList(prefix_label=False)
+    widget = _CheckboxList()
     option_widget = CheckboxInput()
 
 

@@ -61,7 +61,7 @@ class ApplicationForm(FlaskForm):
     address_line = StringField(
         _l("Postal address"),
         validators=[Needed(), Length(max=200)],
-        render_kw={"autocomplete": "street-address"},
+        render_kw={"autocomplete": "address-line1"},
     )
     postal_code = StringField(
         _l("Postal code"),

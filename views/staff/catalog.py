@@ -87,6 +87,9 @@ class OfferingView(StaffModelView):
     list_loader_options = (selectinload(Offering.service),)
     form_columns = OFFERING_FIELDS
     form_overrides = {"order_fields": OrderFieldsField}
+    # No `required` attribute on the service list: a required select may not start on a real
+    # choice (HTML), and it always has one chosen; the label still marks it required.
+    form_widget_args = {"service": {"required": False}}
     form_args = {
         "currency": {"default": "SEK"},
         "delivery_template": {

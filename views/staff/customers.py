@@ -45,9 +45,17 @@ def customer_ajax_loader(name: str = "customer") -> QueryAjaxModelLoader:
 
 
 class CustomerSelect(AjaxSelect2Widget):
+    """The customer lookup. Its input is a text field, not Flask-Admin's hidden one, so the
+    form's label has a control to name (a label for a hidden input is an HTML error); Select2
+    puts its own box in its place."""
+
     # Flask-Admin's form template reads `widget.input_type` of a field with errors; this
     # widget has none (an error under the tests' StrictUndefined).
     input_type = "select"
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("type", "text")
+        return super().__call__(field, **kwargs)
 
 
 class SuspendForm(FlaskForm):
@@ -154,6 +162,7 @@ class CareUnitView(StaffModelView):
     list_loader_options = (selectinload(CareUnit.customer),)
     form_columns = ("customer", "hsa_id", "name")
     form_ajax_refs = {"customer": customer_ajax_loader()}
+    form_args = {"customer": {"widget": CustomerSelect()}}
 
     def get_edit_form(self):
         # A care unit stays with its customer: the edit form has no customer field.
