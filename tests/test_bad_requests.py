@@ -133,3 +133,24 @@ def test_public_pages_survive_garbage(client):
         "/login/two-factor",
     ):
         assert client.post(url, data=garbage).status_code in (200, 302, 400, 404), url
+
+
+def test_a_database_error_in_a_back_office_view_is_told_without_its_sql(app, world):
+    """Flask-Admin would flash an IntegrityError's text, SQL included."""
+    from sqlalchemy.exc import IntegrityError
+
+    from views.staff.customers import CustomerView
+
+    with app.test_request_context("/admin/customers/"):
+        view = next(
+            v
+            for v in app.extensions["kundportal_admins"]["staff"]._views
+            if isinstance(v, CustomerView)
+        )
+        error = IntegrityError("INSERT INTO customer (name) VALUES (?)", {}, Exception("UNIQUE"))
+        assert view.handle_view_exception(error) is True
+        from flask import get_flashed_messages
+
+        (message,) = get_flashed_messages()
+    assert "could not be saved" in message
+    assert "INSERT" not in message and "UNIQUE" not in message

@@ -7,7 +7,7 @@ through, and the routing of every create, edit and delete to the service that ow
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext as admin_gettext
@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 
 from adminapp.auth import current_actor
 from adminapp.errors import DomainError, NotAllowed
@@ -311,6 +312,12 @@ class SecureModelView(AccessMixin, ModelView):
     def handle_view_exception(self, exc):
         if isinstance(exc, DomainError):
             flash(str(exc), "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            # Flask-Admin would flash the exception's text, SQL and all: log it, say little.
+            db.session.rollback()
+            current_app.logger.exception("Database error in %s", type(self).__name__)
+            flash(_("The change could not be saved. The error is logged; try again."), "error")
             return True
         return super().handle_view_exception(exc)
 
