@@ -77,7 +77,9 @@ class _Forms(HTMLParser):
 def _forms(html: str) -> list[dict]:
     parser = _Forms()
     parser.feed(html)
-    return [f for f in parser.forms if f["text"] and not any(s in f["action"] for s in SKIP_ACTIONS)]
+    return [
+        f for f in parser.forms if f["text"] and not any(s in f["action"] for s in SKIP_ACTIONS)
+    ]
 
 
 def test_no_form_answers_500_to_anything_typed(app, world):

@@ -526,3 +526,44 @@ def test_save_for_later_keeps_what_was_typed(app, orderer_a, catalog):
     with app.app_context():
         assert db.session.get(Order, order_id).status == OrderStatus.DRAFT
     assert refused.status_code in (200, 302)
+
+
+def test_an_admin_adds_a_care_unit_and_an_orderer_orders_for_it(app, client, world, login_as):
+    with app.app_context():
+        offering = factories.offering(
+            service_=factories.service(name="Journalkoppling"),
+            name="Koppling",
+            needs_care_units=True,
+            several_care_units=False,
+        )
+        db.session.commit()
+        offering_id, service_id = offering.id, offering.service_id
+    login_as(world.a.admin_email)
+    token = _token(client, "/portal/care-units/new/")
+    response = client.post(
+        "/portal/care-units/new/",
+        data={"csrf_token": token, "hsa_id": "SE2321000016-1001", "name": "Vårdcentralen Norr"},
+        follow_redirects=True,
+    )
+    assert "The care unit Vårdcentralen Norr (SE2321000016-1001) is added." in response.text
+    with app.app_context():
+        unit = db.session.scalar(select(factories.CareUnit).filter_by(hsa_id="SE2321000016-1001"))
+        assert unit.customer_id == world.a.customer_id
+        unit_id = unit.id
+    client.post("/logout", data={"csrf_token": _token(client, "/portal/")})
+    login_as(world.a.orderer_email)
+    order_id = _draft(client, {"service_id": service_id, "offering_id": offering_id})
+    fill = client.get(f"/portal/order/{order_id}/fill").get_data(as_text=True)
+    assert "Vårdcentralen Norr (SE2321000016-1001)" in fill
+    response = client.post(
+        f"/portal/order/{order_id}/fill",
+        data={"csrf_token": csrf_token_from(fill), "care_units": str(unit_id), "note": ""},
+    )
+    assert response.status_code == 302
+    assert _submit(client, order_id).status_code == 302
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.AWAITING_ATTESTATION
+        assert [(u.hsa_id, u.name) for u in order.care_units] == [
+            ("SE2321000016-1001", "Vårdcentralen Norr")
+        ]

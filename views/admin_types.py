@@ -14,15 +14,17 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import widgets as admin_widgets
 from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
+from wtforms import widgets as wtforms_widgets
 
 from adminapp.i18n import local_datetime
 from adminapp.labels import label
 
 # Flask-Admin's form template reads `widget.input_type` of every field with an error; its
-# Select2 widgets (relations, enums) have none, which is an error under StrictUndefined and an
-# empty class otherwise. Name the kind of input they are.
+# Select2 widgets (relations, enums) and WTForms' textarea have none, which is an error under
+# StrictUndefined and an empty class otherwise. Name the kind of input they are.
 admin_widgets.Select2Widget.input_type = "select"
 admin_widgets.Select2TagsWidget.input_type = "text"
+wtforms_widgets.TextArea.input_type = "textarea"
 
 
 def _local_to_utc(value: datetime) -> datetime:

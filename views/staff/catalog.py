@@ -23,11 +23,6 @@ from ..base import StaffModelView
 from .order_fields import TYPE_LABELS, OrderFieldsField
 
 
-class _TextArea(TextArea):
-    # Flask-Admin's form template reads `input_type` of any field with a description.
-    input_type = "textarea"
-
-
 def _order_fields_summary(fields) -> Markup:
     """The order fields as a person reads them: label, type, required, options."""
     items = []
@@ -93,7 +88,7 @@ class OfferingView(StaffModelView):
     form_args = {
         "currency": {"default": "SEK"},
         "delivery_template": {
-            "widget": _TextArea(),
+            "widget": TextArea(),
             "description": _l(
                 "What customer service sends when it delivers an order, edited per order. "
                 "{order_id}, {offering}, {customer}, {orderer} and {care_units} are filled in."
