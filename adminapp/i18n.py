@@ -1,40 +1,109 @@
-"""Locale and time zone of a request, and the display helpers templates use."""
+"""Languages, locale and time zone of a request, and the display helpers templates use.
+
+A person reads the portal in English, Swedish or Norwegian Bokmål: their own preference when
+logged in (My account; set at invitation from the customer's language), else the language they
+picked on the page (a cookie), else what their browser asks for. Dates, times, numbers and money
+follow that language's conventions, always with a 24-hour clock.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
+from babel import Locale
+from babel.numbers import get_currency_symbol
 from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
-# English now; Norwegian Bokmål and Swedish arrive with their catalogs.
-LOCALES = ("en",)
+# The languages a person may choose, by the code stored on users, customers and emails.
+LOCALES = ("en", "sv", "nb")
 # Each language in its own words, as a language menu shows it.
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "nb": "Norsk bokmål"}
+# The locale whose formats each language uses: British English has the 24-hour clock and
+# day-month order that Swedish and Norwegian readers expect of English too.
+FORMAT_LOCALES = {"en": "en_GB", "sv": "sv_SE", "nb": "nb_NO"}
+# The cookie in which a visitor's choice of language is kept.
+LANGUAGE_COOKIE = "kundportal_language"
+
+
+def language_of_country(country) -> str:
+    """A customer's language by default: Swedish for Sweden, Norwegian Bokmål for Norway."""
+    return {"SE": "sv", "NO": "nb"}.get(str(country), "en")
+
+
+def known_language(code) -> str | None:
+    code = (code or "").strip().lower()
+    return code if code in LOCALES else None
+
+
+def request_language() -> str:
+    """The language of this request (a code of LOCALES)."""
+    if not has_request_context():  # CLI, workers: the default
+        return LOCALES[0]
+    user = _user_or_none()
+    preferred = known_language(getattr(user, "locale", None)) if user is not None else None
+    return (
+        preferred
+        or known_language(request.cookies.get(LANGUAGE_COOKIE))
+        or request.accept_languages.best_match(LOCALES)
+        or LOCALES[0]
+    )
+
+
+def _user_or_none():
+    try:
+        return current_user._get_current_object() if current_user.is_authenticated else None
+    except Exception:  # the user could not be loaded (no database): the page still renders
+        return None
 
 
 def select_locale() -> str:
-    if not has_request_context():  # CLI, workers: the default
-        return LOCALES[0]
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
-    return request.accept_languages.best_match(LOCALES) or LOCALES[0]
+    """Flask-Babel's locale: the request's language, with its formats."""
+    return FORMAT_LOCALES[request_language()]
+
+
+def format_locale(language: str) -> str:
+    """The Babel locale for a language code (for emails rendered outside the request's)."""
+    return FORMAT_LOCALES.get(known_language(language) or LOCALES[0])
+
+
+def language_of(locale: Locale | str) -> str:
+    """The language code (en, sv, nb) of a Babel locale."""
+    return Locale.parse(str(locale)).language
 
 
 def select_timezone() -> str:
     return current_app.config["DISPLAY_TIMEZONE"]
 
 
-def local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """A stored UTC time, shown in the display time zone and the user's locale."""
+def local_datetime(value: datetime | None, format: str = "short") -> str:
+    """A stored UTC time, shown in the display time zone and the reader's locale
+    (2026-12-01 21:53 in Swedish, 01.12.2026, 21:53 in Norwegian)."""
     if value is None:
         return ""
     return format_datetime(value, format)
 
 
 def money(value: Decimal | None, currency: str = "SEK") -> str:
+    """An amount in its currency, as the reader writes it ("25 000,00 kr", "SEK 25,000.00")."""
     if value is None:
         return ""
-    return f"{format_decimal(value, format='#,##0.00')} {currency}"
+    text = format_currency(value, currency)
+    # English glues a currency's code to the number ("SEK25,000.00"): part them.
+    symbol = get_currency_symbol(currency, locale=get_locale())
+    if (
+        symbol.isalpha()
+        and text.startswith(symbol)
+        and text[len(symbol) : len(symbol) + 1].isdigit()
+    ):
+        text = f"{symbol}\u00a0{text[len(symbol) :]}"
+    return text
+
+
+def number(value: Decimal | None) -> str:
+    """An amount without its currency, two decimals, as the reader writes it."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.00")

@@ -50,6 +50,9 @@ class Customer(TimestampMixin, Base):
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     invoice_reference: Mapped[str] = mapped_column(String(100), default="")
+    # The customer's language (sv, nb, en): its users are invited in it and its agreement is
+    # signed in it. By default the country's.
+    language: Mapped[str] = mapped_column(String(10), default="sv", server_default="sv")
     status: Mapped[CustomerStatus] = mapped_column(
         str_enum(CustomerStatus), default=CustomerStatus.AWAITING_SIGNATURE
     )

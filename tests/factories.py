@@ -52,6 +52,9 @@ def customer(name: str | None = None, *, status=CustomerStatus.ACTIVE, **kw) -> 
     n = next(_seq)
     kw.setdefault("country", Country.SE)
     kw.setdefault("org_number", _se_org_number(n))
+    # English unless a test says otherwise: the suite reads English; the Swedish and
+    # Norwegian journeys set their customers' language.
+    kw.setdefault("language", "en")
     return _flush(Customer(name=name or f"Customer {n}", status=status, **kw))
 
 

@@ -119,8 +119,9 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
     deliver(app)
     assert sorted(m.rcpt_tos[0] for m in mail_server.received) == sorted(emails)
     admin_mail, signatory_mail, contract_mail = (mail_server.to(e)[0] for e in emails)
-    # Administrator: the invitation to set a password and log in.
-    assert _subject(admin_mail) == "You are invited to Kundportal"
+    # Administrator: the invitation to set a password and log in, in the customer's language
+    # (a Swedish organisation's: Swedish).
+    assert _subject(admin_mail) == "Du är inbjuden till Kundportal"
     invitation = re.search(LINK, admin_mail.text).group(0)
     assert "/password/set/" in invitation and invitation in admin_mail.html
     assert customer_name in admin_mail.text

@@ -6,6 +6,8 @@ a tenant-scoped panel whose views all inherit one scoping base class (`views.bas
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -67,6 +69,10 @@ from .staff.outbox import OutboxView
 from .staff.sms import SmsLogView
 from .staff.users import RoleView, UserView
 
+# Flask-Admin's own words (buttons, lists, filters) in Swedish come with it; for Norwegian
+# Bokmål it ships only "no", copied to nb by bin/translations into our catalogs.
+ADMIN_TRANSLATIONS = str(Path(__file__).resolve().parent.parent / "adminapp" / "translations")
+
 
 def _theme() -> Bootstrap4Theme:
     return Bootstrap4Theme(base_template="admin/kp_base.html", fluid=True)
@@ -80,6 +86,7 @@ def init_staff_admin(app: Flask) -> Admin:
         endpoint="admin",
         index_view=StaffIndexView(name=_l("Home"), url="/admin", endpoint="admin"),
         theme=_theme(),
+        translations_path=ADMIN_TRANSLATIONS,
     )
     admin.add_view(CustomerView(Customer, db, name=_l("Customers"), endpoint="customers"))
     admin.add_view(
@@ -134,6 +141,7 @@ def init_portal_admin(app: Flask) -> Admin:
         endpoint="portal",
         index_view=PortalIndexView(name=_l("Home"), url="/portal", endpoint="portal"),
         theme=_theme(),
+        translations_path=ADMIN_TRANSLATIONS,
     )
     portal.add_view(OrderingView(name=_l("Order"), endpoint="ordering", url="/portal/order"))
     portal.add_view(

@@ -20,11 +20,12 @@ from adminapp.i18n import local_datetime
 from adminapp.labels import label
 
 # Flask-Admin's form template reads `widget.input_type` of every field with an error; its
-# Select2 widgets (relations, enums) and WTForms' textarea have none, which is an error under
+# Select2 widgets (relations, enums) and WTForms' textarea and select have none: an error under
 # StrictUndefined and an empty class otherwise. Name the kind of input they are.
 admin_widgets.Select2Widget.input_type = "select"
 admin_widgets.Select2TagsWidget.input_type = "text"
 wtforms_widgets.TextArea.input_type = "textarea"
+wtforms_widgets.Select.input_type = "select"
 
 
 def _local_to_utc(value: datetime) -> datetime:

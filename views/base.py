@@ -36,6 +36,7 @@ from .admin_types import (
     ModelConverter,
     bounded_int,
 )
+from .column_labels import COMMON_LABELS
 from .outcome import run_service
 
 # Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
@@ -143,6 +144,12 @@ class StaffIndexView(StaffAccess, SecureIndexView):
 
 class SecureModelView(AccessMixin, ModelView):
     """A model view that checks access, audits every change and lists big tables cheaply."""
+
+    def __init__(self, *args, **kwargs):
+        # Every heading, filter and field label in words of the catalogs (view's own first).
+        own = type(self).column_labels
+        self.column_labels = {**COMMON_LABELS, **(own if isinstance(own, dict) else {})}
+        super().__init__(*args, **kwargs)
 
     form_base_class = FlaskForm  # Flask-WTF's CSRF; Flask-Admin's SecureForm clashes with it
     model_form_converter = ModelConverter

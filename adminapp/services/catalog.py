@@ -10,7 +10,17 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from models import AuditAction, CareUnit, Customer, Offering, OfferingTerms, Order, Service, db
+from models import (
+    AuditAction,
+    CareUnit,
+    Customer,
+    Offering,
+    OfferingTerms,
+    Order,
+    RecurringPeriod,
+    Service,
+    db,
+)
 
 from ..errors import InvalidInput, NotAllowed
 from .audit import Actor, changes_of, record, snapshot_of
@@ -305,7 +315,7 @@ def delete_care_unit(unit: CareUnit, *, actor: Actor) -> None:
 class Price:
     startup_fee: Decimal
     recurring_fee: Decimal
-    period: str
+    period: RecurringPeriod
     currency: str
 
     @property
@@ -318,7 +328,7 @@ def price_of(offering: Offering) -> Price:
     return Price(
         startup_fee=Decimal(offering.startup_fee or 0).quantize(Decimal("0.01")),
         recurring_fee=Decimal(offering.recurring_fee or 0).quantize(Decimal("0.01")),
-        period=offering.recurring_period.value,
+        period=offering.recurring_period,
         currency=offering.currency,
     )
 

@@ -25,6 +25,7 @@ from models import (
 )
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..i18n import known_language, language_of_country
 from ..validation import normalise_org_number
 from . import notifications
 from .audit import Actor, changes_of, record, snapshot_of
@@ -48,12 +49,13 @@ CUSTOMER_FIELDS = (
 
 
 def _apply_details(customer: Customer, details: dict) -> None:
-    assign(customer, details, allowed=CUSTOMER_FIELDS)
+    assign(customer, details, allowed=(*CUSTOMER_FIELDS, "language"))
     if not customer.name:
         raise InvalidInput(_("Enter the organisation's name."), field="name")
     if customer.country not in (Country.SE, Country.NO):
         raise InvalidInput(_("Choose Sweden or Norway."), field="country")
     customer.country = Country(customer.country)
+    customer.language = known_language(customer.language) or language_of_country(customer.country)
     customer.org_number = normalise_org_number(customer.country, customer.org_number or "")
     with db.session.no_autoflush:
         clash = db.session.scalar(

@@ -33,6 +33,7 @@ from models import (
 )
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
+from ..i18n import language_of_country
 from ..providers.personal_number import normalise_personal_number
 from ..validation import format_org_number, normalise_org_number, normalise_phone
 from . import notifications
@@ -323,6 +324,7 @@ def _create_customer(application: CustomerApplication, *, actor: Actor) -> Custo
         postal_code=application.postal_code,
         city=application.city,
         invoice_reference=application.invoice_reference,
+        language=language_of_country(application.country),
         status=CustomerStatus.AWAITING_SIGNATURE,
     )
     changes = changes_of(customer)

@@ -24,6 +24,7 @@ from models import AuditAction, OutboxMessage, OutboxStatus, db, utcnow
 
 from ..errors import TransitionRefused
 from ..extensions import mail
+from ..i18n import format_locale
 from .audit import Actor
 from .states import move
 
@@ -46,7 +47,7 @@ def queue_email(
     `subject` is a lazy string, rendered in `locale` like the bodies. `secrets` are link tokens
     in the bodies, removed from the stored copy after delivery when OUTBOX_REDACT_SENT is set.
     """
-    with force_locale(locale):
+    with force_locale(format_locale(locale)):
         message = OutboxMessage(
             recipient=to,
             template=template,

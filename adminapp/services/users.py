@@ -137,7 +137,7 @@ def add_user(
             phone=phone,
             roles=roles_named(roles),
             personal_number=personal_number or None,
-            locale=locale or LOCALES[0],
+            locale=locale or customer.language,
         ),
         created_via=created_via,
         actor=actor,

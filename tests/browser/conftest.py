@@ -104,6 +104,36 @@ def page(browser, live_server, request):
     context.close()
 
 
+@pytest.fixture
+def page_in(browser, live_server):
+    """Pages of a browser that asks for another language: page_in("sv-SE")."""
+    contexts = []
+
+    def _page(locale: str):
+        context = browser.new_context(base_url=live_server.url, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _page
+    for context in contexts:
+        context.close()
+
+
+def translator(language: str):
+    """The catalog's words for `language`: t("Log in") is what that language's page says."""
+    from babel.support import Translations
+
+    catalogs = Path(__file__).resolve().parents[2] / "adminapp" / "translations"
+    translations = Translations.load(str(catalogs), [language])
+
+    def t(message: str, **values) -> str:
+        text = translations.gettext(message)
+        return text % values if values else text
+
+    return t
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

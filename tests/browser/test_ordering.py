@@ -50,7 +50,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     page.get_by_label("South (SE5566778899-0102)").check()
     page.get_by_label("Go-live date").fill("2027-02-01")
     page.get_by_role("button", name="Next: price and terms").click()
-    assert page.get_by_text("5,450.00 SEK").is_visible()
+    assert page.get_by_text("SEK\u00a05,450.00").is_visible()
     assert page.get_by_text("The terms of Webbtidbok.").is_visible()
     page.get_by_label("I have read and accept the terms").check()
     page.get_by_role("button", name="Send the order").click()

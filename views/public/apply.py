@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, SubmitField, TelField
 from wtforms.validators import Length
 
 from adminapp.extensions import limiter
+from adminapp.i18n import request_language
 from adminapp.services.audit import Actor
 from adminapp.services.onboarding import APPLICATION_FIELDS, submit_application
 
@@ -108,7 +108,7 @@ def apply():
         lambda: submit_application(
             {field: form[field].data for field in APPLICATION_FIELDS},
             actor=Actor.for_system("applicant"),
-            locale=str(get_locale() or "en"),
+            locale=request_language(),
         ),
         form=form,
     ):

@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
-from wtforms import TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from adminapp.i18n import LANGUAGE_NAMES, LOCALES
 from adminapp.services.catalog import add_care_unit, delete_care_unit, update_care_unit
 from adminapp.services.customers import (
     CUSTOMER_FIELDS,
@@ -28,12 +29,23 @@ from adminapp.services.customers import (
 from adminapp.validation import format_org_number
 from models import CareUnit, Customer, db
 
+from ..admin_types import bounded_int
 from ..base import StaffModelView
+
+
+class _CustomerLoader(QueryAjaxModelLoader):
+    def get_one(self, pk):
+        # Flask-Admin hands the posted value straight to the database: PostgreSQL refuses
+        # " " as an integer with an error, so anything but an id in range is "no customer".
+        try:
+            return super().get_one(bounded_int(pk))
+        except (TypeError, ValueError):
+            return None
 
 
 def customer_ajax_loader(name: str = "customer") -> QueryAjaxModelLoader:
     """Customers looked up by name or organisation number, for big customer tables."""
-    return QueryAjaxModelLoader(
+    return _CustomerLoader(
         name,
         db,
         Customer,
@@ -82,7 +94,18 @@ class CustomerView(StaffModelView):
     column_formatters = {
         "org_number": lambda v, c, m, n: format_org_number(m.country, m.org_number),
     }
-    form_columns = CUSTOMER_FIELDS
+    form_columns = (*CUSTOMER_FIELDS, "language")
+    form_overrides = {"language": SelectField}
+    form_args = {
+        "language": {
+            "label": _l("Language"),
+            "choices": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
+            "description": _l(
+                "Its users are invited in it and its agreement is signed in it. By default the "
+                "country's: Swedish or Norwegian Bokmål."
+            ),
+        }
+    }
     # The status moves only by its workflows: a new customer awaits its agreement (signed
     # digitally, or recorded as signed on paper under Onboarding → Agreements), and the
     # actions below suspend and reactivate.
