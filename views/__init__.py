@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
-from adminapp.i18n import local_datetime, money
+from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money
 from adminapp.labels import label, method_label, status_label
 from models import (
     Agreement,
@@ -53,6 +53,7 @@ from .public import (
     auth,
     challenge,
     health,
+    language,
     password,
     register,
     signing,
@@ -190,6 +191,7 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(attest_link.bp)
     app.register_blueprint(two_factor.bp)
     app.register_blueprint(about.bp)
+    app.register_blueprint(language.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime
@@ -198,6 +200,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["form_errors"] = form_errors
+    app.jinja_env.globals["language_choices"] = [(c, LANGUAGE_NAMES[c]) for c in LOCALES]
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
     app.extensions["kundportal_admins"] = {

@@ -19,6 +19,7 @@ from models import (
 
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed
+from ..i18n import LOCALES
 from . import notifications, strong_auth, tokens
 from .audit import Actor, record
 from .guards import ensure_not_switched
@@ -192,3 +193,12 @@ def verify_identity(challenge_id: str, *, purpose: str, actor: Actor) -> AuthCha
         changes={"method": challenge.method.value},
     )
     return challenge
+
+
+def choose_language(user: User, language: str, *, actor: Actor) -> None:
+    """The user's language: pages, emails and text messages come in it."""
+    if language not in LOCALES:
+        raise InvalidInput(_("Choose one of the portal's languages."), field="language")
+    if user.locale != language:
+        old, user.locale = user.locale, language
+        record(AuditAction.UPDATE, actor=actor, obj=user, changes={"locale": [old, language]})
