@@ -164,6 +164,49 @@ STATUS_OF_OBJECT = {
 }
 
 
+# An order's history, as sentences: what happened, and who did it.
+HISTORY = {
+    A.CREATE: _l("Started by %(name)s"),
+    A.FILL: _l("Filled in by %(name)s"),
+    A.SUBMIT: _l("Sent for attestation by %(name)s"),
+    A.RELEASE: _l("Released for attestation by %(name)s, who approved the orderer"),
+    A.CANCEL: _l("Cancelled by %(name)s"),
+    A.ATTEST: _l("Attested by %(name)s"),
+    A.REJECT: _l("Rejected by %(name)s"),
+    A.SEND_INSTRUCTIONS: _l("Instructions for access sent by %(name)s"),
+    A.COMPLETE: _l("Completed by %(name)s"),
+    A.UPDATE: _l("Changed by %(name)s"),
+}
+
+
+def _person(label_text: str) -> str:
+    """The name in an audit label ("Olle Orderer <olle@…>"), or who the system was."""
+    if not label_text or label_text.startswith("system:"):
+        return _("the system")
+    return label_text.split(" <")[0]
+
+
+def history_sentence(event) -> str:
+    """One event of an order's history as a sentence: "Sent for attestation by Olle Orderer"."""
+    name = _person(event.actor_label)
+    status = (event.changes or {}).get("status")
+    if event.action == A.SUBMIT and isinstance(status, list) and status[-1] == "held":
+        sentence = _(
+            "Sent by %(name)s; held until an administrator approves the orderer", name=name
+        )
+    elif event.action in HISTORY:
+        sentence = str(HISTORY[event.action]) % {"name": name}
+    else:
+        sentence = _("%(action)s by %(name)s", action=label(event.action), name=name)
+    if event.real_actor_label:
+        sentence = _(
+            "%(sentence)s (really %(name)s)",
+            sentence=sentence,
+            name=_person(event.real_actor_label),
+        )
+    return sentence
+
+
 def label(member) -> str:
     """The words for an enum member; anything else as it is (None as nothing)."""
     if member is None:

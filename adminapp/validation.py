@@ -87,3 +87,13 @@ def normalise_phone(raw: str, *, region: str = "SE", required: bool = False) -> 
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(_("Enter a valid phone number."), field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# How a mobile number is written in each country, for the forms' examples.
+PHONE_EXAMPLES = {"SE": "+46 70 123 45 67", "NO": "+47 412 34 567"}
+
+
+def phone_example(country=None) -> str:
+    """A mobile number as written in `country`; both countries' when none is known."""
+    example = PHONE_EXAMPLES.get(str(country or ""))
+    return example or " / ".join(PHONE_EXAMPLES.values())

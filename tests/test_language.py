@@ -157,3 +157,18 @@ def test_every_email_in_the_recipients_language_with_no_english_left(app, world,
                 left = _sentences(message[part], names) & _sentences(english[template][part], names)
                 assert not left, f"{template} {part} in {language} still reads {left}"
         db.session.rollback()
+
+
+def test_forms_give_examples_of_the_customers_country(app, client, world, login_as):
+    with app.app_context():
+        norwegian = factories.customer(
+            name="Legekontoret Nord", country="NO", org_number="974760673"
+        )
+        db.session.commit()
+        norwegian_id = norwegian.id
+    page = client.get(f"/register/{norwegian_id}").get_data(as_text=True)
+    assert "+47 412 34 567" in page and "+46 70" not in page
+    swedish = client.get(f"/register/{world.a.customer_id}").get_data(as_text=True)
+    assert "+46 70 123 45 67" in swedish and "+47" not in swedish
+    login_as(world.a.admin_email)
+    assert "+46 70 123 45 67" in client.get("/portal/users/new/").get_data(as_text=True)

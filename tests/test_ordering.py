@@ -140,7 +140,7 @@ def test_the_whole_wizard(app, orderer_a, world, catalog, mail_server):
     page = orderer_a.get(f"/portal/order/{order_id}").get_data(as_text=True)
     # The status and the history read as words, never as internal values.
     assert re.search(r'id="order-status">awaiting attestation<', page)
-    assert "sent (draft → awaiting attestation)" in page
+    assert "Sent for attestation by Orderer A" in page  # the history reads as sentences
     assert "awaiting_attestation" not in page
 
 
@@ -567,3 +567,17 @@ def test_an_admin_adds_a_care_unit_and_an_orderer_orders_for_it(app, client, wor
         assert [(u.hsa_id, u.name) for u in order.care_units] == [
             ("SE2321000016-1001", "Vårdcentralen Norr")
         ]
+
+
+def test_the_history_names_who_really_acted(app, orderer_a, world, catalog):
+    with app.app_context():
+        orderer = db.session.get(User, world.a.orderer_id)
+        admin = db.session.get(User, world.a.admin_id)
+        order = ordering.start_draft(
+            db.session.get(Offering, catalog["offering_id"]),
+            actor=Actor(user=orderer, real_user=admin),  # the admin switched to the orderer
+        )
+        db.session.commit()
+        order_id = order.id
+    page = orderer_a.get(f"/portal/order/{order_id}").get_data(as_text=True)
+    assert "Started by Orderer A (really Admin A)" in page

@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
 from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money
-from adminapp.labels import label, method_label, status_label
+from adminapp.labels import history_sentence, label, method_label, status_label
+from adminapp.validation import phone_example
 from models import (
     Agreement,
     AgreementText,
@@ -199,6 +200,8 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["history_sentence"] = history_sentence
+    app.jinja_env.globals["phone_example"] = phone_example
     app.jinja_env.globals["form_errors"] = form_errors
     app.jinja_env.globals["language_choices"] = [(c, LANGUAGE_NAMES[c]) for c in LOCALES]
     if app.config.get("TESTING"):

@@ -1,5 +1,6 @@
 """Forms of the customer portal."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -7,6 +8,7 @@ from wtforms import EmailField, PasswordField, SelectMultipleField, StringField,
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import CheckboxInput
 
+from adminapp.validation import phone_example
 from models import RoleName
 
 ROLE_LABELS = {
@@ -49,7 +51,8 @@ def role_choices() -> list[tuple[str, str]]:
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    phone = TelField(_l("Mobile phone"), description=_l("For SMS codes, e.g. +46 70 123 45 67"))
+    # The example follows the customer's country: the view sets it (`phone_help`).
+    phone = TelField(_l("Mobile phone"))
     personal_number = StringField(
         _l("Personal number (for BankID)"),
         description=_l(
@@ -88,3 +91,8 @@ class NewPasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+def phone_help(form, country) -> None:
+    """The phone field's example, as written in the customer's country."""
+    form.phone.description = _("For SMS codes, e.g. %(example)s", example=phone_example(country))

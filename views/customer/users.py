@@ -12,7 +12,7 @@ from adminapp.services.users import add_user, delete_user, update_user
 from models import RoleName, User
 
 from ..base import TenantModelView
-from .forms import UserForm
+from .forms import UserForm, phone_help
 
 
 def _roles(view, context, model, name):
@@ -53,6 +53,16 @@ class PortalUserView(TenantModelView):
 
     def scaffold_form(self):
         return UserForm
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        phone_help(form, getattr(getattr(current_user, "customer", None), "country", None))
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        phone_help(form, getattr(getattr(current_user, "customer", None), "country", None))
+        return form
 
     def on_form_prefill(self, form, id):
         model = self.get_one(id)

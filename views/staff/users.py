@@ -34,6 +34,7 @@ from adminapp.services.users import (
     update_role_description,
     update_user,
 )
+from adminapp.validation import phone_example
 from models import CreatedVia, User
 
 from ..base import StaffModelView
@@ -49,7 +50,10 @@ def _language():
 class StaffUserEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    phone = TelField(_l("Mobile phone"), description=_l("For SMS codes, e.g. +46 70 123 45 67"))
+    phone = TelField(
+        _l("Mobile phone"),
+        description=_l("For SMS codes, e.g. %(example)s", example=phone_example()),
+    )
     locale = _language()
     role_names = RoleCheckboxes(
         _l("Roles in the customer"),
