@@ -57,7 +57,8 @@ def check_user(user: User) -> None:
         raise InvalidInput(_("Choose the customer this user belongs to."), field="customer")
     if user.is_staff and user.roles:
         raise InvalidInput(_("Roles are held in a customer; staff users have none."), field="roles")
-    user.locale = user.locale or LOCALES[0]
+    # A new user reads the customer's language until they choose their own.
+    user.locale = user.locale or (customer.language if customer is not None else LOCALES[0])
     if user.locale not in LOCALES:
         raise InvalidInput(_("Choose one of the portal's languages."), field="locale")
     if not user.shares_email:
