@@ -144,3 +144,12 @@ def test_stored_definitions_still_check():
     assert check_order_fields(stored)[0]["choices"] == ["a", "b"]
     with pytest.raises(InvalidInput):
         check_order_fields("[]")
+
+
+def test_a_fee_beyond_what_the_database_holds_is_refused(app, staff_client, service_id):
+    response = _post(
+        staff_client, "/admin/offerings/new/", {**_base(service_id), "startup_fee": str(2**63)}
+    )
+    assert "A fee must be less than 10 000 000 000." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Offering).filter_by(name="Connect")) is None

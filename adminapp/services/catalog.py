@@ -27,6 +27,7 @@ from .audit import Actor, changes_of, record, snapshot_of
 from .records import assign
 
 SERVICE_FIELDS = ("name", "description", "active")
+MAX_FEE = Decimal("10000000000")
 OFFERING_FIELDS = (
     "service",
     "name",
@@ -189,6 +190,9 @@ def _check_offering(offering: Offering) -> None:
         raise InvalidInput(_("The start-up fee cannot be negative."), field="startup_fee")
     if offering.recurring_fee is None or offering.recurring_fee < 0:
         raise InvalidInput(_("The recurring fee cannot be negative."), field="recurring_fee")
+    for field in ("startup_fee", "recurring_fee"):
+        if getattr(offering, field) >= MAX_FEE:  # what a money column holds (12 digits, 2 after)
+            raise InvalidInput(_("A fee must be less than 10 000 000 000."), field=field)
     offering.currency = (offering.currency or "SEK").strip().upper()
     if len(offering.currency) != 3 or not offering.currency.isalpha():
         raise InvalidInput(_("A currency is three letters, such as SEK or NOK."), field="currency")
