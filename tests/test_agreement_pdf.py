@@ -70,7 +70,7 @@ def test_an_unsigned_agreement_as_pdf_says_so(app, world):
     signing = _approved(app, world)
     text = _pdf_text(_staff(app, world).get(f"/admin/agreements/pdf/?id={signing.agreement_id}"))
     assert "Not signed yet: this is the text awaiting the signature of Sigrid Signatory." in text
-    assert f"for {signing.customer_name}" in text
+    assert f"för {signing.customer_name}" in text  # the text to sign, in the customer's Swedish
     assert "Signed by" not in text
 
 

@@ -534,3 +534,19 @@ def test_two_simultaneous_approvals_make_one_customer(app, world, mail_server):
     assert _count(app, User, created_via=CreatedVia.APPLICATION) == 1
     deliver(app)
     assert len(mail_server.received) == 3
+
+
+def test_the_migration_translates_the_first_text_as_the_app_would():
+    import importlib.util
+    from pathlib import Path
+
+    path = (
+        Path(__file__).parents[1]
+        / "migrations"
+        / "versions"
+        / "0011_agreement_text_translations.py"
+    )
+    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.V1_TRANSLATIONS == agreement_texts.DEFAULT_TRANSLATIONS

@@ -117,7 +117,8 @@ def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
     assert started.status_code == 302 and started.headers["Location"].startswith("/challenge/")
     (sms,) = sms_gateway.sent
     assert sms.to == signing.signatory_phone
-    assert "Customer agreement for Kundportal services, version 1" in sms.message
+    # The customer (a Swedish organisation) signs its Swedish text; the SMS quotes its title.
+    assert "Kundavtal för tjänster i Kundportal, version 1" in sms.message
     finish = _enter_sms_code(client, started.headers["Location"], sms_gateway)
     assert finish.startswith(f"{signing.link}/finish?challenge=")
     done = client.get(finish)
@@ -371,3 +372,51 @@ def test_the_stored_hash_verifies_the_signed_text(app, client, world, sms_gatewa
     login(staff, world.staff_email)
     body = staff.get(f"/admin/agreements/details/?id={signing.agreement_id}").get_data(as_text=True)
     assert "does not match the SHA-256 recorded at signing" in body
+
+
+def test_each_customer_signs_the_text_of_its_language(app, world):
+    from adminapp.services.agreement_texts import current_text, document, document_language
+
+    with app.app_context():
+        text = current_text()
+        languages = {}
+        for language in ("sv", "nb", "en"):
+            customer = factories.customer(name=f"Kund {language}", language=language)
+            agreement = Agreement(customer=customer, text=text, signatory_name="Sune")
+            db.session.add(agreement)
+            languages[language] = (document(agreement), document_language(agreement))
+    assert languages["sv"][0].startswith(
+        "Kundavtal för tjänster i Kundportal, version 1, för Kund sv"
+    )
+    assert "Organisationsnummer:" in languages["sv"][0] and "1. Omfattning." in languages["sv"][0]
+    assert languages["nb"][0].startswith("Kundeavtale for tjenester i Kundportal, versjon 1")
+    assert "1. Omfang." in languages["nb"][0]
+    assert languages["en"][0].startswith("Customer agreement for Kundportal services, version 1")
+    assert {lang: used for lang, (_text, used) in languages.items()} == {
+        "sv": "sv",
+        "nb": "nb",
+        "en": "en",
+    }
+
+
+def test_a_version_without_the_customers_language_is_signed_in_english_with_a_note(
+    app, client, world
+):
+    from adminapp.services import tokens
+    from adminapp.services.agreement_texts import add_text_version
+    from adminapp.services.audit import Actor
+
+    with app.app_context():
+        text = add_text_version(
+            title="Agreement 2027", body="1. All of it.", actor=Actor.for_system("t")
+        )
+        customer = factories.customer(name="Svensk Kund AB", language="sv")
+        agreement = Agreement(customer=customer, text=text, signatory_name="Sune")
+        db.session.add(agreement)
+        db.session.flush()
+        link = tokens.issue(TokenPurpose.SIGN_AGREEMENT, obj=agreement)
+        text_version = text.version
+        db.session.commit()
+    page = client.get(f"/sign/{link}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'id="agreement-language-note"' in page and "Svenska" in page
+    assert f"Agreement 2027, version {text_version}, for Svensk Kund AB" in page

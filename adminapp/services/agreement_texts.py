@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import hashlib
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import Agreement, AgreementText, AuditAction, SignatureMethod, db
 
 from ..errors import InvalidInput
-from ..i18n import local_datetime
+from ..i18n import format_locale, local_datetime
 from ..providers.personal_number import mask_personal_number
 from ..validation import format_org_number
 from .audit import Actor, record
 
 MAX_TEXT_LENGTH = 20_000
 
-# The first version of the agreement text: stored by `current_text()` when there is none.
+# The first version of the agreement text, in English and in the customers' languages: stored
+# by the migration (0005, 0011), and by `current_text()` when there is none.
 DEFAULT_TITLE = "Customer agreement for Kundportal services"
 DEFAULT_BODY = (
     "\n\n".join(
@@ -43,70 +45,165 @@ DEFAULT_BODY = (
     )
     + "\n"
 )
+DEFAULT_TRANSLATIONS = {
+    "sv": {
+        "title": "Kundavtal för tjänster i Kundportal",
+        "body": "\n\n".join(
+            (
+                "1. Omfattning. Detta avtal gäller kundens användning av de tjänster som "
+                "beställs i Kundportal. Varje beställning anger tjänsten, erbjudandet, dess "
+                "avgifter och villkor; de villkor som godkänns med en beställning ingår i detta "
+                "avtal för den beställningen.",
+                "2. Beställning. Kunden utser administratörer, beställare och attestanter i "
+                "Kundportal. En beställning binder kunden när en attestant hos kunden har "
+                "attesterat den.",
+                "3. Avgifter. Kunden betalar uppstartskostnaden för varje beställning och de "
+                "löpande avgifterna för det som beställts, mot fakturor märkta med kundens "
+                "fakturareferens.",
+                "4. Personuppgifter. Parterna behandlar personuppgifter enligt gällande "
+                "dataskyddslagstiftning. Leverantören behandlar personuppgifter för kundens "
+                "räkning endast i den mån tjänsterna kräver det.",
+                "5. Giltighet. Avtalet gäller från undertecknandet tills vidare, med tre "
+                "månaders uppsägningstid för båda parter.",
+            )
+        )
+        + "\n",
+    },
+    "nb": {
+        "title": "Kundeavtale for tjenester i Kundportal",
+        "body": "\n\n".join(
+            (
+                "1. Omfang. Denne avtalen gjelder kundens bruk av tjenestene som bestilles i "
+                "Kundportal. Hver bestilling angir tjenesten, tilbudet, gebyrene og vilkårene; "
+                "vilkårene som godtas med en bestilling, er en del av denne avtalen for den "
+                "bestillingen.",
+                "2. Bestilling. Kunden utpeker administratorer, bestillere og attestanter i "
+                "Kundportal. En bestilling binder kunden når en attestant hos kunden har "
+                "attestert den.",
+                "3. Gebyrer. Kunden betaler etableringsgebyret for hver bestilling og de "
+                "løpende gebyrene for det som er bestilt, mot fakturaer merket med kundens "
+                "fakturareferanse.",
+                "4. Personopplysninger. Partene behandler personopplysninger i samsvar med "
+                "gjeldende personvernlovgivning. Leverandøren behandler personopplysninger på "
+                "kundens vegne bare i den grad tjenestene krever det.",
+                "5. Varighet. Avtalen gjelder fra signering og inntil videre, med tre "
+                "måneders oppsigelsestid for begge parter.",
+            )
+        )
+        + "\n",
+    },
+}
 
 
 def current_text() -> AgreementText:
     """The newest agreement text version; the first one is stored when there is none."""
     text = db.session.scalar(select(AgreementText).order_by(AgreementText.version.desc()).limit(1))
     if text is None:
-        text = AgreementText(version=1, title=DEFAULT_TITLE, body=DEFAULT_BODY)
+        text = AgreementText(
+            version=1,
+            title=DEFAULT_TITLE,
+            body=DEFAULT_BODY,
+            translations=DEFAULT_TRANSLATIONS,
+        )
         db.session.add(text)
         db.session.flush()
     return text
 
 
-def add_text_version(*, title: str, body: str, actor: Actor) -> AgreementText:
-    """A new version of the agreement text: agreements already made keep theirs."""
+def _clean_text(title: str, body: str, *, field: str = "") -> tuple[str, str]:
     title = (title or "").strip()
     body = (body or "").strip() + "\n"
     if not title:
-        raise InvalidInput(_("Give the agreement text a title."), field="title")
+        raise InvalidInput(_("Give the agreement text a title."), field=f"title{field}")
     if not body.strip():
-        raise InvalidInput(_("Write the agreement's text."), field="body")
+        raise InvalidInput(_("Write the agreement's text."), field=f"body{field}")
     if len(body) > MAX_TEXT_LENGTH:
         # BankID shows the whole text in the app and takes about 30 000 characters at most.
         raise InvalidInput(
             _("An agreement text may have at most %(n)d characters.", n=MAX_TEXT_LENGTH),
-            field="body",
+            field=f"body{field}",
         )
+    return title, body
+
+
+def add_text_version(
+    *, title: str, body: str, translations: dict | None = None, actor: Actor
+) -> AgreementText:
+    """A new version of the agreement text, in English and, as given, in the customers'
+    languages ({"sv": {"title", "body"}, "nb": …}; a language left empty is signed in
+    English). Agreements already made keep theirs."""
+    title, body = _clean_text(title, body)
+    kept = {}
+    for language, text in (translations or {}).items():
+        if (text.get("title") or "").strip() or (text.get("body") or "").strip():
+            language_title, language_body = _clean_text(
+                text.get("title"), text.get("body"), field=f"_{language}"
+            )
+            kept[language] = {"title": language_title, "body": language_body}
     newest = db.session.scalar(
         select(AgreementText.version).order_by(AgreementText.version.desc()).limit(1)
     )
-    text = AgreementText(version=(newest or 0) + 1, title=title, body=body)
+    text = AgreementText(version=(newest or 0) + 1, title=title, body=body, translations=kept)
     db.session.add(text)
     record(
         AuditAction.CREATE,
         actor=actor,
         obj=text,
-        changes={"version": text.version, "title": text.title},
+        changes={"version": text.version, "title": text.title, "languages": sorted(kept)},
     )
     return text
 
 
+def text_in(text: AgreementText, language: str) -> tuple[str, str, str]:
+    """The version's title and body in `language`, and the language they are in: English
+    when the version has no text in that language."""
+    translated = (text.translations or {}).get(language)
+    if translated:
+        return translated["title"], translated["body"], language
+    return text.title, text.body, "en"
+
+
+def document_language(agreement: Agreement) -> str:
+    """The language the agreement is signed in: the customer's, if the text has it."""
+    if agreement.text is None:
+        return "en"
+    return text_in(agreement.text, agreement.customer.language)[2]
+
+
 def document(agreement: Agreement) -> str:
-    """The exact text the signatory reads and signs: the version's text and the customer.
+    """The exact text the signatory reads and signs: the version's text and the customer, in
+    the customer's language (English where the version has no text in it).
 
     Its first line says what is approved (the SMS code message quotes it).
     """
     customer, text = agreement.customer, agreement.text
+    title, body, language = text_in(text, customer.language)
     address = ", ".join(
         part
         for part in (customer.address_line, f"{customer.postal_code} {customer.city}".strip())
         if part
     )
-    lines = [
-        f"{text.title}, version {text.version}, for {customer.name}",
-        "",
-        f"Customer: {customer.name}",
-        f"Organisation number: {format_org_number(customer.country, customer.org_number)}"
-        f" ({customer.country.value})",
-        f"Address: {address}",
-        f"Invoice reference: {customer.invoice_reference}",
-        f"Signatory: {agreement.signatory_name}",
-        "",
-        text.body.strip(),
-        "",
-    ]
+    number = (
+        f"{format_org_number(customer.country, customer.org_number)} ({customer.country.value})"
+    )
+    with force_locale(format_locale(language)):
+        lines = [
+            _(
+                "%(title)s, version %(version)s, for %(customer)s",
+                title=title,
+                version=text.version,
+                customer=customer.name,
+            ),
+            "",
+            _("Customer: %(name)s", name=customer.name),
+            _("Organisation number: %(number)s", number=number),
+            _("Address: %(address)s", address=address),
+            _("Invoice reference: %(reference)s", reference=customer.invoice_reference),
+            _("Signatory: %(name)s", name=agreement.signatory_name),
+            "",
+            body.strip(),
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired
 
 from adminapp.auth import real_user
 from adminapp.extensions import limiter
+from adminapp.i18n import LANGUAGE_NAMES
 from adminapp.services import agreement_texts, agreements
 from adminapp.services.audit import Actor
 from adminapp.services.tokens import TokenInvalid
@@ -105,6 +106,8 @@ def agreement(token: str):
         "signing/agreement.html",
         agreement=agreement,
         text=text,
+        text_language=agreement_texts.document_language(agreement),
+        language_names=LANGUAGE_NAMES,
         sha256=agreement_texts.sha256_hex(text),
         form=form,
         error=error,

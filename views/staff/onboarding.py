@@ -17,6 +17,7 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from adminapp.documents import agreement_pdf
+from adminapp.i18n import LANGUAGE_NAMES
 from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.agreement_texts import (
     add_text_version,
@@ -347,6 +348,10 @@ class AgreementView(StaffModelView):
         )
 
 
+def _pre(text: str) -> Markup:
+    return Markup('<pre style="white-space: pre-wrap;">{}</pre>').format(text)
+
+
 class AgreementTextView(StaffModelView):
     """Versions of the agreement text. A new text is a new version; versions never change,
     so every agreement keeps the text it was made with."""
@@ -357,14 +362,52 @@ class AgreementTextView(StaffModelView):
     column_labels = {"created_at": _l("Added")}
     column_sortable_list = ("version",)
     column_default_sort = ("version", True)
-    column_details_list = ("version", "title", "body", "created_at")
+    column_details_list = ("version", "title", "body", "translations", "created_at")
     column_formatters_detail = {
-        "body": lambda v, c, m, n: Markup('<pre style="white-space: pre-wrap;">{}</pre>').format(
-            m.body
-        )
+        "body": lambda v, c, m, n: _pre(m.body),
+        "translations": lambda v, c, m, n: Markup("").join(
+            Markup("<h3 class='h6' lang='{}'>{}: {}</h3>{}").format(
+                language, LANGUAGE_NAMES[language], text["title"], _pre(text["body"])
+            )
+            for language, text in sorted((m.translations or {}).items())
+        ),
     }
-    form_columns = ("title", "body")
+    column_labels = {
+        "created_at": _l("Added"),
+        "title": _l("Title (English)"),
+        "body": _l("Text (English)"),
+        "translations": _l("In the customers' languages"),
+    }
+    form_columns = ("title", "body", "title_sv", "body_sv", "title_nb", "body_nb")
+    form_extra_fields = {
+        **{
+            f"title_{language}": StringField(
+                _l("Title in %(language)s", language=LANGUAGE_NAMES[language]),
+                render_kw={"lang": language},
+            )
+            for language in ("sv", "nb")
+        },
+        **{
+            f"body_{language}": TextAreaField(
+                _l("Text in %(language)s", language=LANGUAGE_NAMES[language]),
+                description=_l("Leave empty to have customers of this language sign in English."),
+                render_kw={"lang": language, "rows": 12},
+            )
+            for language in ("sv", "nb")
+        },
+    }
     form_widget_args = {"body": {"rows": 20}}
 
     def create_with(self, form, actor):
-        return add_text_version(title=form.title.data, body=form.body.data, actor=actor)
+        return add_text_version(
+            title=form.title.data,
+            body=form.body.data,
+            translations={
+                language: {
+                    "title": form[f"title_{language}"].data,
+                    "body": form[f"body_{language}"].data,
+                }
+                for language in ("sv", "nb")
+            },
+            actor=actor,
+        )
