@@ -38,6 +38,7 @@ from models import (
 )
 
 from . import passwords
+from .i18n import language_of_country
 from .services.agreement_texts import current_text
 from .services.agreements import agreement_of, record_paper_agreement, send_signing_link
 from .services.audit import Actor, record
@@ -190,34 +191,49 @@ CARE_UNITS = [
     ("nord", "NO998877660-0001", "Legekontoret Nord"),
 ]
 
+# The demo speaks each customer's language: the Swedish catalog in Swedish, the Norwegian
+# offering in Norwegian Bokmål (and in kroner); staff read English.
 TERMS = (
-    "1. The service is delivered as described in the offering.\n"
-    "2. The start-up fee is charged once per order; the recurring fee per period.\n"
-    "3. The agreement runs until further notice with three months' notice."
+    "1. Tjänsten levereras enligt beskrivningen i erbjudandet.\n"
+    "2. Uppstartskostnaden debiteras en gång per beställning, den löpande avgiften per period.\n"
+    "3. Avtalet gäller tills vidare med tre månaders uppsägningstid."
+)
+TERMS_NB = (
+    "1. Tjenesten leveres som beskrevet i tilbudet.\n"
+    "2. Etableringsgebyret faktureres én gang per bestilling, det løpende gebyret per periode.\n"
+    "3. Avtalen gjelder inntil videre med tre måneders oppsigelsestid."
 )
 
 DEMO_ORDER_FIELDS = [
-    {"name": "go_live", "label": "Wanted go-live date", "type": "date", "required": True},
+    {"name": "go_live", "label": "Önskat startdatum", "type": "date", "required": True},
     {
         "name": "contact_phone",
-        "label": "Technical contact's phone",
+        "label": "Teknisk kontaktpersons telefon",
         "type": "text",
         "required": False,
     },
 ]
+DEMO_ORDER_FIELDS_NB = [
+    {"name": "go_live", "label": "Ønsket oppstartsdato", "type": "date", "required": True},
+]
 
 DELIVERY_TEMPLATE = (
-    "Hello,\n\nOrder {order_id} ({offering}) for {customer} is being delivered to: "
-    "{care_units}.\nLog in at https://service.example.com with your organisation's "
-    "e-service ID; your units are connected within two working days.\n\n"
-    "Kind regards,\nCustomer service"
+    "Hej!\n\nBeställning {order_id} ({offering}) för {customer} levereras till: "
+    "{care_units}.\nLogga in på https://service.example.com med organisationens "
+    "e-tjänstelegitimation; era enheter ansluts inom två arbetsdagar.\n\n"
+    "Vänliga hälsningar\nKundservice"
+)
+DELIVERY_TEMPLATE_NB = (
+    "Hei!\n\nBestilling {order_id} ({offering}) for {customer} leveres til: {care_units}.\n"
+    "Logg inn på https://service.example.com med virksomhetens e-ID; enhetene kobles til "
+    "innen to virkedager.\n\nVennlig hilsen\nKundeservice"
 )
 
 CATALOG = [
     # service, description, [(offering, startup fee, recurring fee, needs care units)]
     (
         "Journal via nätet",
-        "Patients read their records online.",
+        "Patienter läser sin journal på nätet.",
         [
             ("Journal via nätet – anslutning", Decimal("15000.00"), Decimal("1200.00"), True),
             ("Journal via nätet – utökad support", Decimal("0.00"), Decimal("800.00"), False),
@@ -225,19 +241,29 @@ CATALOG = [
     ),
     (
         "Säker digital kommunikation",
-        "Secure messages between care providers.",
+        "Säkra meddelanden mellan vårdgivare.",
         [
             ("SDK – grundanslutning", Decimal("25000.00"), Decimal("2500.00"), True),
         ],
     ),
     (
         "Webbtidbok",
-        "Online booking of appointments.",
+        "Bokning av besök på nätet.",
         [
             ("Webbtidbok – standard", Decimal("5000.00"), Decimal("450.00"), True),
         ],
     ),
+    (
+        "Laboratorietjenester",
+        "Elektronisk rekvirering og prøvesvar.",
+        [
+            ("Prøvesvar – standard", Decimal("4000.00"), Decimal("350.00"), True),
+            ("Prøvesvar – utvidet", Decimal("6000.00"), Decimal("600.00"), True),
+        ],
+    ),
 ]
+# The Norwegian service is sold in kroner, in Norwegian.
+NORWEGIAN_SERVICES = {"Laboratorietjenester"}
 
 ORDERS = [
     # key (kept in the note), customer, orderer email, offering, status, care unit hsa ids
@@ -301,7 +327,7 @@ ORDERS = [
         "Demo order 8",
         "nord",
         "per.bestiller@nord.example.com",
-        "Webbtidbok – standard",
+        "Prøvesvar – standard",
         OrderStatus.AWAITING_ATTESTATION,
         ("NO998877660-0001",),
     ),
@@ -309,7 +335,7 @@ ORDERS = [
         "Demo order 9",
         "nord",
         "kari.ny@nord.example.com",
-        "SDK – grundanslutning",
+        "Prøvesvar – utvidet",
         OrderStatus.HELD,
         ("NO998877660-0001",),
     ),
@@ -348,6 +374,7 @@ class _Loader:
                     address_line="Exempelgatan 1",
                     postal_code="123 45",
                     invoice_reference=f"Demo {key}",
+                    language=language_of_country(country),
                     status=status,
                 )
                 self._created(customer)
@@ -372,6 +399,7 @@ class _Loader:
                     password_hash=self.password_hash,
                     roles=[self.roles[r] for r in roles],
                     personal_number=DEMO_PERSONAL_NUMBERS.get(email),
+                    locale=self.customers[customer_key].language if customer_key else "en",
                 )
                 self._created(user)
             self.users[email] = user
@@ -397,19 +425,22 @@ class _Loader:
                     select(Offering).where(Offering.service == service, Offering.name == name)
                 )
                 if offering is None:
+                    norwegian = service_name in NORWEGIAN_SERVICES
+                    terms = TERMS_NB if norwegian else TERMS
+                    fields = DEMO_ORDER_FIELDS_NB if norwegian else DEMO_ORDER_FIELDS
                     offering = Offering(
                         service=service,
                         name=name,
                         description=description,
                         startup_fee=startup_fee,
                         recurring_fee=recurring_fee,
-                        currency="SEK",
-                        terms_text=TERMS,
+                        currency="NOK" if norwegian else "SEK",
+                        terms_text=terms,
                         terms_version=1,
                         needs_care_units=needs_care_units,
-                        order_fields=DEMO_ORDER_FIELDS if needs_care_units else [],
-                        delivery_template=DELIVERY_TEMPLATE,
-                        terms_history=[OfferingTerms(version=1, text=TERMS)],
+                        order_fields=fields if needs_care_units else [],
+                        delivery_template=DELIVERY_TEMPLATE_NB if norwegian else DELIVERY_TEMPLATE,
+                        terms_history=[OfferingTerms(version=1, text=terms)],
                     )
                     self._created(offering)
                 self.offerings[name] = offering

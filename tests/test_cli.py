@@ -145,3 +145,23 @@ def test_demo_data_refuses_in_production(app, runner):
     assert result.exit_code != 0
     assert "refuses to run in production" in result.output
     assert _counts(app)["Customer"] == 0
+
+
+def test_the_demo_speaks_each_customers_language(app, runner):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        languages = dict(db.session.execute(select(Customer.name, Customer.language)).all())
+        assert languages == {
+            "Region Exempel": "sv",
+            "Vårdcentralen Syd AB": "sv",
+            "Legekontoret Nord AS": "nb",
+        }
+        assert (
+            db.session.scalar(select(User.locale).filter_by(email="nina.admin@nord.example.com"))
+            == "nb"
+        )
+        assert db.session.scalar(select(User.locale).filter_by(is_staff=True)) == "en"
+        norwegian = db.session.scalar(select(Offering).filter_by(name="Prøvesvar – standard"))
+        assert norwegian.currency == "NOK" and "Tjenesten leveres" in norwegian.terms_text
+        orders = db.session.scalars(select(Order).join(Customer).filter_by(language="nb"))
+        assert {o.currency for o in orders} == {"NOK"}
