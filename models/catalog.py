@@ -65,7 +65,9 @@ class Offering(TimestampMixin, Base):
         str_enum(RecurringPeriod), default=RecurringPeriod.MONTH
     )
     currency: Mapped[str] = mapped_column(String(3), default="SEK")
-    terms_text: Mapped[str] = mapped_column(Text, default="")
+    terms_text: Mapped[str] = mapped_column(Text, default="")  # English
+    # The same terms in the customers' languages: {"sv": "...", "nb": "..."}.
+    terms_translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     terms_version: Mapped[int] = mapped_column(Integer, default=1)
     needs_care_units: Mapped[bool] = mapped_column(Boolean, default=False)
     # Whether one order may connect several care units (else exactly one per order).
@@ -102,7 +104,8 @@ class OfferingTerms(Base):
         ForeignKey("offering.id", ondelete="CASCADE"), index=True
     )
     version: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # English
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offering: Mapped[Offering] = relationship(back_populates="terms_history")

@@ -107,6 +107,8 @@ class Order(TimestampMixin, Base):
     recurring_fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3), default="SEK")
     accepted_terms_version: Mapped[int | None] = mapped_column(Integer)
+    # The language the orderer read and accepted the terms in (en, sv, nb).
+    accepted_terms_language: Mapped[str | None] = mapped_column(String(10))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

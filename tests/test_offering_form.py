@@ -153,3 +153,56 @@ def test_a_fee_beyond_what_the_database_holds_is_refused(app, staff_client, serv
     assert "A fee must be less than 10 000 000 000." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Offering).filter_by(name="Connect")) is None
+
+
+def test_terms_in_each_language_make_versions_and_are_read_in_the_orderers(
+    app, staff_client, world, service_id
+):
+    from tests.test_ordering import _draft, _fill, _submit
+
+    _post(
+        staff_client,
+        "/admin/offerings/new/",
+        {**_base(service_id), "terms_text": "English terms.", "terms_sv": "Svenska villkor."},
+    )
+    with app.app_context():
+        offering = db.session.scalar(select(Offering).filter_by(name="Connect"))
+        assert offering.terms_translations == {"sv": "Svenska villkor."}
+        offering_id = offering.id
+    edit = f"/admin/offerings/edit/?id={offering_id}"
+    page = staff_client.get(edit).get_data(as_text=True)
+    assert "Svenska villkor.</textarea>" in page  # the form shows what is stored
+    _post(
+        staff_client,
+        edit,
+        {
+            **_base(service_id),
+            "terms_text": "English terms.",
+            "terms_sv": "Svenska villkor.",
+            "terms_nb": "Norske vilkår.",
+        },
+    )
+    with app.app_context():
+        offering = db.session.get(Offering, offering_id)
+        assert offering.terms_version == 2  # a new language is a new version
+        assert [t.translations for t in offering.terms_history] == [
+            {"sv": "Svenska villkor."},
+            {"sv": "Svenska villkor.", "nb": "Norske vilkår."},
+        ]
+        orderer = db.session.get(factories.User, world.a.orderer_id)
+        orderer.locale = "sv"
+        db.session.commit()
+    from .conftest import login
+
+    client = app.test_client()  # the orderer's own browser
+    login(client, world.a.orderer_email)
+    order_id = _draft(client, {"service_id": service_id, "offering_id": offering_id})
+    _fill(client, order_id)
+    summary = client.get(f"/portal/order/{order_id}/summary").get_data(as_text=True)
+    assert "Svenska villkor." in summary and "English terms." not in summary
+    _submit(client, order_id, version=2)
+    with app.app_context():
+        order = db.session.get(factories.Order, order_id)
+        assert (order.accepted_terms_version, order.accepted_terms_language) == (2, "sv")
+    shown = client.get(f"/portal/order/{order_id}").get_data(as_text=True)
+    assert "Svenska villkor." in shown

@@ -61,6 +61,8 @@ COMMON_LABELS = {
     "startup_fee": _l("Start-up fee"),
     "recurring_fee": _l("Recurring fee"),
     "accepted_terms_version": _l("Accepted terms version"),
+    "accepted_terms_language": _l("Language of the accepted terms"),
+    "terms_translations": _l("Terms in other languages"),
     "terms_accepted_at": _l("Terms accepted"),
     "submitted_at": _l("Submitted"),
     "cancelled_at": _l("Cancelled"),

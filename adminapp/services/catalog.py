@@ -40,6 +40,7 @@ OFFERING_FIELDS = (
     "several_care_units",
     "order_fields",
     "terms_text",
+    "terms_translations",
     "delivery_template",
     "active",
 )
@@ -194,6 +195,7 @@ def _check_offering(offering: Offering) -> None:
         if getattr(offering, field) >= MAX_FEE:  # what a money column holds (12 digits, 2 after)
             raise InvalidInput(_("A fee must be less than 10 000 000 000."), field=field)
     offering.currency = (offering.currency or "SEK").strip().upper()
+    _clean_translations(offering)
     if len(offering.currency) != 3 or not offering.currency.isalpha():
         raise InvalidInput(_("A currency is three letters, such as SEK or NOK."), field="currency")
 
@@ -203,6 +205,7 @@ def create_offering(*, actor: Actor, **fields) -> Offering:
     offering = Offering(
         description="",
         terms_text="",
+        terms_translations={},
         delivery_template="",
         order_fields=[],
         needs_care_units=False,
@@ -213,7 +216,7 @@ def create_offering(*, actor: Actor, **fields) -> Offering:
         assign(offering, fields, allowed=OFFERING_FIELDS)
         _check_offering(offering)
         offering.terms_version = 1
-        offering.terms_history.append(OfferingTerms(version=1, text=offering.terms_text or ""))
+        offering.terms_history.append(_terms_version(offering))
     db.session.add(offering)
     record(AuditAction.CREATE, actor=actor, obj=offering, changes=changes_of(offering))
     return offering
@@ -225,11 +228,10 @@ def update_offering(offering: Offering, *, actor: Actor, **fields) -> None:
     with db.session.no_autoflush:
         assign(offering, fields, allowed=OFFERING_FIELDS)
         _check_offering(offering)
-        if db.inspect(offering).attrs.terms_text.history.has_changes():
+        attrs = db.inspect(offering).attrs
+        if attrs.terms_text.history.has_changes() or attrs.terms_translations.history.has_changes():
             offering.terms_version = (offering.terms_version or 0) + 1
-            offering.terms_history.append(
-                OfferingTerms(version=offering.terms_version, text=offering.terms_text or "")
-            )
+            offering.terms_history.append(_terms_version(offering))
         changes = changes_of(offering)
     if changes:
         record(AuditAction.UPDATE, actor=actor, obj=offering, changes=changes)
@@ -337,8 +339,41 @@ def price_of(offering: Offering) -> Price:
     )
 
 
-def terms_text(offering: Offering, version: int) -> str:
+def _terms_version(offering: Offering) -> OfferingTerms:
+    """The offering's terms as they are now, kept as its current version."""
+    return OfferingTerms(
+        version=offering.terms_version,
+        text=offering.terms_text or "",
+        translations=dict(offering.terms_translations or {}),
+    )
+
+
+def _clean_translations(offering: Offering) -> None:
+    """Terms in the customers' languages: only the languages that have a text."""
+    offering.terms_translations = {
+        language: text.strip()
+        for language, text in (offering.terms_translations or {}).items()
+        if isinstance(text, str) and text.strip()
+    }
+
+
+def terms_in(offering: Offering, language: str, version: int | None = None) -> tuple[str, str]:
+    """An offering's terms (the current version, or `version`) in `language`, and the language
+    they are in: English where that version has no text in it."""
+    version = offering.terms_version if version is None else version
     for terms in offering.terms_history:
         if terms.version == version:
-            return terms.text
-    return offering.terms_text if version == offering.terms_version else ""
+            text, translations = terms.text, terms.translations or {}
+            break
+    else:
+        if version != offering.terms_version:
+            return "", "en"
+        text, translations = offering.terms_text, offering.terms_translations or {}
+    if translations.get(language):
+        return translations[language], language
+    return text, "en"
+
+
+def terms_text(offering: Offering, version: int, language: str = "en") -> str:
+    """The terms of `version` as the orderer read them (in `language`)."""
+    return terms_in(offering, language, version)[0]

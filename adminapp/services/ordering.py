@@ -40,7 +40,7 @@ from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..labels import label
 from . import notifications, tokens
 from .audit import Actor, changes_of, record, snapshot_of
-from .catalog import price_of
+from .catalog import price_of, terms_in
 from .customers import may_order
 from .states import move
 from .users import customer_admins
@@ -363,6 +363,8 @@ def submit(order: Order, *, accepted_terms_version: int | None, actor: Actor) ->
         )
     _check_saved_draft(order)
     price = price_of(offering)
+    # The terms as the orderer read them: in their language, where the offering has it.
+    terms_language = terms_in(offering, orderer.locale)[1]
     now = utcnow()
     held = orderer.status != UserStatus.ACTIVE or not orderer.is_approved
     move(
@@ -375,6 +377,7 @@ def submit(order: Order, *, accepted_terms_version: int | None, actor: Actor) ->
             "recurring_fee": price.recurring_fee,
             "currency": price.currency,
             "accepted_terms_version": accepted_terms_version,
+            "accepted_terms_language": terms_language,
             "terms_accepted_at": now,
             "submitted_at": now,
         },

@@ -84,7 +84,9 @@ class AttestationView(CustomerAccess, BaseView):
             refusal=refusal,
             attest_form=attest_form or AttestForm(prefix="a"),
             reject_form=reject_form or RejectForm(prefix="r"),
-            accepted_terms=terms_text(order.offering, order.accepted_terms_version or 0),
+            accepted_terms=terms_text(
+                order.offering, order.accepted_terms_version or 0, order.accepted_terms_language
+            ),
             text=attestation.attestation_text(order),
         )
 

@@ -27,8 +27,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from adminapp.auth import current_actor
 from adminapp.errors import InvalidInput
+from adminapp.i18n import request_language
 from adminapp.services import ordering
-from adminapp.services.catalog import terms_text
+from adminapp.services.catalog import terms_in, terms_text
 from models import CANCELLABLE, AuditEvent, CareUnit, Offering, Order, OrderStatus, Service, db
 
 from ..base import CustomerAccess
@@ -244,7 +245,7 @@ class OrderingView(CustomerAccess, BaseView):
             order=order,
             info=info,
             form=form,
-            terms=order.offering.terms_text,
+            terms=terms_in(order.offering, request_language())[0],
             terms_version=order.offering.terms_version,
             blockers=ordering.blockers(current_user),
         )
@@ -263,7 +264,9 @@ class OrderingView(CustomerAccess, BaseView):
             history=history,
             form=FlaskForm(),
             cancellable=order.status in CANCELLABLE,
-            accepted_terms=terms_text(order.offering, order.accepted_terms_version or 0),
+            accepted_terms=terms_text(
+                order.offering, order.accepted_terms_version or 0, order.accepted_terms_language
+            ),
         )
 
     @expose("/<int:order_id>/cancel", methods=("POST",))

@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
+from wtforms import TextAreaField
 from wtforms.widgets import TextArea
 
+from adminapp.i18n import LANGUAGE_NAMES
 from adminapp.services.catalog import (
     OFFERING_FIELDS,
     create_offering,
@@ -19,7 +21,7 @@ from adminapp.services.catalog import (
 )
 from models import Offering
 
-from ..base import StaffModelView
+from ..base import SecureModelView, StaffModelView
 from .order_fields import TYPE_LABELS, OrderFieldsField
 
 
@@ -80,7 +82,20 @@ class OfferingView(StaffModelView):
     column_sortable_list = ("id", "name")
     column_default_sort = ("name", False)
     list_loader_options = (selectinload(Offering.service),)
-    form_columns = OFFERING_FIELDS
+    # The terms in the customers' languages are two fields of their own, kept as one.
+    form_columns = tuple(
+        part
+        for field in OFFERING_FIELDS
+        for part in ((field,) if field != "terms_translations" else ("terms_sv", "terms_nb"))
+    )
+    form_extra_fields = {
+        f"terms_{language}": TextAreaField(
+            _l("Terms in %(language)s", language=LANGUAGE_NAMES[language]),
+            description=_l("Leave empty to show orderers of this language the English terms."),
+            render_kw={"lang": language, "rows": 6},
+        )
+        for language in ("sv", "nb")
+    }
     form_overrides = {"order_fields": OrderFieldsField}
     # No `required` attribute on the service list: a required select may not start on a real
     # choice (HTML), and it always has one chosen; the label still marks it required.
@@ -131,12 +146,25 @@ class OfferingView(StaffModelView):
         ),
     }
 
+    @staticmethod
+    def _offering_values(form) -> dict:
+        values = SecureModelView.form_values(form)
+        values["terms_translations"] = {
+            language: values.pop(f"terms_{language}") or "" for language in ("sv", "nb")
+        }
+        return values
+
+    def on_form_prefill(self, form, id):
+        translations = self.get_one(id).terms_translations or {}
+        for language in ("sv", "nb"):
+            form[f"terms_{language}"].data = translations.get(language, "")
+
     def create_with(self, form, actor):
-        return create_offering(actor=actor, **self.form_values(form))
+        return create_offering(actor=actor, **self._offering_values(form))
 
     def update_with(self, form, model, actor):
         # New terms text is a new version, kept: orders keep the version their orderer accepted.
-        update_offering(model, actor=actor, **self.form_values(form))
+        update_offering(model, actor=actor, **self._offering_values(form))
 
     def delete_with(self, model, actor):
         delete_offering(model, actor=actor)
