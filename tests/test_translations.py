@@ -173,3 +173,19 @@ def test_money_and_times_in_each_language(app, locale, currency, amount, time):
     with app.test_request_context(), force_locale(locale):
         assert money(Decimal("25000"), currency) == amount
         assert when(STAMP) == time  # a 24-hour clock everywhere
+
+
+@pytest.mark.parametrize(
+    ("language", "fee"), [("sv", "1\u00a0000,00\u00a0kr"), ("en", "SEK\u00a01,000.00")]
+)
+def test_the_back_office_shows_money_as_the_portal_does(app, client, world, language, fee):
+    from models import User, db
+
+    from .conftest import login
+
+    with app.app_context():
+        db.session.get(User, world.staff_id).locale = language
+        db.session.commit()
+    login(client, world.staff_email)
+    assert fee in client.get("/admin/orders/").get_data(as_text=True)
+    assert fee in client.get(f"/admin/orders/details/?id={world.a.order_id}").get_data(as_text=True)

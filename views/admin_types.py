@@ -16,7 +16,7 @@ from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
 from wtforms import widgets as wtforms_widgets
 
-from adminapp.i18n import local_datetime
+from adminapp.i18n import local_datetime, money, number
 from adminapp.labels import label
 
 # Flask-Admin's form template reads `widget.input_type` of every field with an error; its
@@ -90,10 +90,10 @@ class _Bounded:
 
     def clean(self, value):
         cleaned = super().clean(value)
-        for number in cleaned if isinstance(cleaned, list) else [cleaned]:
-            if isinstance(number, int) and not -MAX_INT <= number <= MAX_INT:
+        for value in cleaned if isinstance(cleaned, list) else [cleaned]:
+            if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
                 raise ValueError("out of range")
-            if isinstance(number, float) and not math.isfinite(number):
+            if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError("not a finite number")
         return cleaned
 
@@ -148,7 +148,7 @@ def _enum_value(view, value, name):
 
 
 def _decimal_formatter(view, value, name):
-    return f"{value:,.2f}".replace(",", "\u00a0")
+    return number(value)  # as the reader writes numbers: 25 000,00 in Swedish
 
 
 LIST_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
@@ -167,3 +167,8 @@ EXPORT_FORMATTERS.update(
 
 DETAIL_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
 DETAIL_FORMATTERS.update(LIST_FORMATTERS)
+
+
+def money_column(view, context, model, name):
+    """A fee column shown with its row's currency, as the reader writes money."""
+    return money(getattr(model, name), model.currency)

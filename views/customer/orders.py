@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Offering, Order, Role, RoleName, User, db
 
-from ..admin_types import IntEqualFilter
+from ..admin_types import IntEqualFilter, money_column
 from ..base import TenantModelView
 
 
@@ -44,6 +44,7 @@ class PortalOrderView(TenantModelView):
         "submitted_at": _l("Submitted"),
         "created_at": _l("Created"),
     }
+    column_formatters = {"startup_fee": money_column, "recurring_fee": money_column}
     column_searchable_list = ("orderer_name",)
     # The orderer filter comes first: the orderers list links to it as flt0_0.
     column_filters = (

@@ -21,6 +21,7 @@ from adminapp.services.catalog import (
 )
 from models import Offering
 
+from ..admin_types import money_column
 from ..base import SecureModelView, StaffModelView
 from .order_fields import TYPE_LABELS, OrderFieldsField
 
@@ -77,6 +78,7 @@ class OfferingView(StaffModelView):
         "needs_care_units": _l("Needs care units"),
         "service.name": _l("Service"),
     }
+    column_formatters = {"startup_fee": money_column, "recurring_fee": money_column}
     column_searchable_list = ("name",)
     column_filters = ("active", "service.name", "needs_care_units")
     column_sortable_list = ("id", "name")

@@ -11,6 +11,7 @@ from adminapp.labels import label, method_label
 from adminapp.services.ordering import delete_order, update_note
 from models import Offering, Order
 
+from ..admin_types import money_column
 from ..base import StaffModelView
 
 
@@ -64,6 +65,7 @@ class OrderView(StaffModelView):
         "offering.service.name": _l("Service"),
         "offering.name": _l("Offering"),
     }
+    column_formatters = {"startup_fee": money_column, "recurring_fee": money_column}
     column_searchable_list = ("orderer_name", "orderer_email")
     column_filters = (
         "status",
@@ -102,6 +104,8 @@ class OrderView(StaffModelView):
         "created_at",
     )
     column_formatters_detail = {
+        "startup_fee": money_column,
+        "recurring_fee": money_column,
         "decision": lambda v, c, m, n: decision_summary(m.decision),
         "care_units": lambda v, c, m, n: ", ".join(str(unit) for unit in m.care_units),
     }
