@@ -200,9 +200,30 @@ def test_terms_in_each_language_make_versions_and_are_read_in_the_orderers(
     _fill(client, order_id)
     summary = client.get(f"/portal/order/{order_id}/summary").get_data(as_text=True)
     assert "Svenska villkor." in summary and "English terms." not in summary
+    assert "terms-language-note" not in summary
     _submit(client, order_id, version=2)
     with app.app_context():
         order = db.session.get(factories.Order, order_id)
         assert (order.accepted_terms_version, order.accepted_terms_language) == (2, "sv")
     shown = client.get(f"/portal/order/{order_id}").get_data(as_text=True)
     assert "Svenska villkor." in shown
+
+
+def test_terms_without_the_readers_language_are_shown_in_english_with_a_note(
+    app, world, service_id
+):
+    from tests.test_ordering import _draft, _fill
+
+    from .conftest import login
+
+    with app.app_context():
+        offering = factories.offering(service_=db.session.get(factories.Service, service_id))
+        db.session.get(factories.User, world.a.orderer_id).locale = "nb"
+        db.session.commit()
+        offering_id = offering.id
+    client = app.test_client()
+    login(client, world.a.orderer_email)
+    order_id = _draft(client, {"service_id": service_id, "offering_id": offering_id})
+    _fill(client, order_id)
+    summary = client.get(f"/portal/order/{order_id}/summary").get_data(as_text=True)
+    assert "terms-language-note" in summary and "Terms." in summary

@@ -240,12 +240,14 @@ class OrderingView(CustomerAccess, BaseView):
                 return redirect(url_for(".show", order_id=order_id))
             order = self._my_order(order_id)
         info = ordering.summary(order)
+        terms = terms_in(order.offering, request_language())
         return self.render(
             "portal/order/summary.html",
             order=order,
             info=info,
             form=form,
-            terms=terms_in(order.offering, request_language())[0],
+            terms=terms[0],
+            terms_in_english=terms[1] != request_language(),
             terms_version=order.offering.terms_version,
             blockers=ordering.blockers(current_user),
         )
