@@ -48,28 +48,15 @@ from .users import customer_admins
 # -- who may order ---------------------------------------------------------------------------
 
 
-def attestants_of(customer: Customer) -> list[User]:
+def attestants_of(customer: Customer, status: UserStatus = UserStatus.ACTIVE) -> list[User]:
+    """The customer's users with the Attestant role in `status`: by default those who can
+    attest now; `UserStatus.INVITED`, those who have not accepted their invitation yet."""
     return list(
         db.session.scalars(
             select(User)
             .where(
                 User.customer_id == customer.id,
-                User.status == UserStatus.ACTIVE,
-                User.roles.any(Role.name == RoleName.ATTESTANT),
-            )
-            .order_by(User.name)
-        )
-    )
-
-
-def invited_attestants_of(customer: Customer) -> list[User]:
-    """Attestants who have the role but have not accepted their invitation yet."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.customer_id == customer.id,
-                User.status == UserStatus.INVITED,
+                User.status == status,
                 User.roles.any(Role.name == RoleName.ATTESTANT),
             )
             .order_by(User.name)
@@ -95,7 +82,7 @@ def blockers(user: User) -> list[str]:
     if not allowed:
         reasons.append(reason)
     if not attestants_of(user.customer):
-        invited = invited_attestants_of(user.customer)
+        invited = attestants_of(user.customer, UserStatus.INVITED)
         if invited:
             reasons.append(
                 _(
