@@ -288,3 +288,33 @@ def test_the_signing_email_of_a_customer_with_nordic_letters(app, mail_server, w
     (signing,) = mail_server.to(signatory)
     assert "Region Testlän Vårdcentralen 61076" in signing.subject
     assert "Region Testlän Vårdcentralen 61076" in signing.text
+
+
+def test_a_resend_after_a_crash_has_the_same_message_id(app, mail_server, monkeypatch):
+    """The server took the message, then the worker died before marking the row sent: the row
+    goes out again, and both copies carry the one Message-ID of the row."""
+    with app.app_context():
+        _queue(1, to="once@example.com")
+        db.session.commit()
+    from sqlalchemy.orm import Session
+
+    from adminapp.services import outbox
+
+    real_commit, calls = Session.commit, []
+
+    def dies_once(session):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("worker killed")
+        return real_commit(session)
+
+    monkeypatch.setattr(Session, "commit", dies_once)
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            outbox.deliver_due()
+        db.session.rollback()
+    monkeypatch.setattr(Session, "commit", real_commit)
+    assert deliver(app)["sent"] == 1  # the row was still queued: sent again
+    first, second = mail_server.to("once@example.com")
+    assert first.message_id == second.message_id
+    assert re.fullmatch(r"<kundportal\.outbox\.\d+\.\d{14}@[\w.-]+>", first.message_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 
 import flask_mail
 from flask import current_app, render_template
@@ -100,6 +99,15 @@ class _Mail(flask_mail.Message):
         return message
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The row's Message-ID, the same on every attempt: delivery is at least once (a worker
+    stopped after the server took a message, before the row was marked sent, sends it again),
+    and a copy is recognisable as the same email. (`make_msgid` would add time and chance.)"""
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ")
+    queued = message.created_at.strftime("%Y%m%d%H%M%S")
+    return f"<kundportal.outbox.{message.id}.{queued}@{domain or 'kundportal.invalid'}>"
+
+
 def _as_mail(message: OutboxMessage) -> flask_mail.Message:
     mail_message = _Mail(
         subject=message.subject,
@@ -108,9 +116,7 @@ def _as_mail(message: OutboxMessage) -> flask_mail.Message:
         html=message.body_html,
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
-    # One Message-ID per outbox row: a resend after a crash is recognisable as the same mail.
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or None
-    mail_message.msgId = make_msgid(f"outbox-{message.id}", domain=domain)
+    mail_message.msgId = message_id(message)
     return mail_message
 
 
