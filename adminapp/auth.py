@@ -15,6 +15,9 @@ from .services.audit import Actor
 REAL_USER_KEY = "real_user_id"
 SWITCH_SEEN_KEY = "switch_seen"
 SWITCH_RETURN_KEY = "switch_return"
+# The real user's session epoch when the switch began: their logout (or password change)
+# ends the switched session too.
+SWITCH_EPOCH_KEY = "switch_epoch"
 
 
 def init_login(app) -> None:

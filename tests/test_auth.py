@@ -143,3 +143,37 @@ def test_password_change_ends_other_sessions(app, client, staff_user):
         set_password(user, "a-brand-new-passphrase", actor=Actor(user=user))
         db.session.commit()
     assert client.get("/admin/").status_code == 302
+
+
+def _session_cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_an_old_cookie_is_logged_out_after_logout(app, client, world, login_as):
+    login_as(world.a.orderer_email)
+    assert client.get("/portal/").status_code == 200
+    stolen = _session_cookie(client)
+    token = csrf_token_from(client.get("/portal/").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/portal/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_an_old_switched_cookie_is_logged_out_after_logout(app, client, world, login_as):
+    login_as(world.a.admin_email)
+    token = csrf_token_from(client.get("/portal/orderers/").get_data(as_text=True))
+    client.post(f"/switch/{world.a.orderer_id}", data={"csrf_token": token})
+    assert "You are acting as" in client.get("/portal/").get_data(as_text=True)
+    stolen = _session_cookie(client)
+    token = csrf_token_from(client.get("/portal/").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    response = replay.get("/portal/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # The orderer's own sessions elsewhere go on: it was the admin who logged out.
+    orderer = app.test_client()
+    login(orderer, world.a.orderer_email)
+    assert orderer.get("/portal/").status_code == 200

@@ -69,7 +69,13 @@ def record_login(user: User, *, actor: Actor) -> None:
     record(AuditAction.LOGIN, actor=actor, obj=user)
 
 
-def record_logout(*, actor: Actor) -> None:
+def log_out(*, actor: Actor) -> None:
+    """End the session on the server too: the person's session epoch moves on, so a copy of
+    the old cookie is logged out (and so is every other session of theirs). While switched,
+    the person is the one really acting: their switched session ends, not the target's."""
+    person = actor.real_user or actor.user
+    if person is not None:
+        person.session_epoch = (person.session_epoch or 0) + 1
     record(AuditAction.LOGOUT, actor=actor, obj=actor.user)
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from adminapp.auth import current_actor
 from adminapp.extensions import limiter
-from adminapp.services.accounts import authenticate, record_login, record_logout
+from adminapp.services.accounts import authenticate, log_out, record_login
 from adminapp.services.audit import Actor
 
 from ..outcome import run_service
@@ -71,7 +71,7 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        run_service(lambda: record_logout(actor=current_actor()))
+        run_service(lambda: log_out(actor=current_actor()))
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")

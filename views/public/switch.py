@@ -24,6 +24,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from adminapp.auth import (
     REAL_USER_KEY,
+    SWITCH_EPOCH_KEY,
     SWITCH_RETURN_KEY,
     SWITCH_SEEN_KEY,
     current_actor,
@@ -57,6 +58,7 @@ def start_switch(target: User | None):
     session[REAL_USER_KEY] = real.id
     session[SWITCH_SEEN_KEY] = time.time()
     session[SWITCH_RETURN_KEY] = came_from
+    session[SWITCH_EPOCH_KEY] = real.session_epoch
     flash(_("You are now acting as %(name)s.", name=target.name), "info")
     return redirect(home_for(target))
 
@@ -85,6 +87,7 @@ def switch_back():
     return_url = session.pop(SWITCH_RETURN_KEY, None)
     session.pop(REAL_USER_KEY, None)
     session.pop(SWITCH_SEEN_KEY, None)
+    session.pop(SWITCH_EPOCH_KEY, None)
     if not real.may_log_in or not login_user(real):
         return _end_session(_("Your own account can no longer log in."))
     flash(_("You are yourself again."), "info")
@@ -100,7 +103,10 @@ def _expire_idle_switch():
     seen = session.get(SWITCH_SEEN_KEY, 0)
     now = time.time()
     real = real_user()
-    if now - seen > idle or real is None or not real.may_log_in:
+    ended = real is None or real.session_epoch != session.get(SWITCH_EPOCH_KEY)
+    if ended or not real.may_log_in:
+        return _end_session(_("Your session has ended. Log in again."))
+    if now - seen > idle:
         return _end_session(
             _("You were away too long while acting as another user, so you were logged out.")
         )
