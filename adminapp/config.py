@@ -136,6 +136,9 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed logins per account, from any address (allauth's default): the real user
+        # waits a few minutes, never longer, and is told by email.
+        "LOGIN_ACCOUNT_RATE_LIMIT": environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per 5 minutes"),
         # Second-step codes per staff account, whichever addresses they come from: someone who
         # has the password must not be able to try the million TOTP codes from many addresses.
         "TWO_FACTOR_RATE_LIMIT": environ.get("TWO_FACTOR_RATE_LIMIT", "5 per 5 minutes"),

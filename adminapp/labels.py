@@ -114,6 +114,7 @@ LABELS: dict[type[enum.Enum], dict] = {
         A.DELETE: _l("deleted"),
         A.LOGIN: _l("logged in"),
         A.LOGOUT: _l("logged out"),
+        A.LOGIN_PAUSED: _l("logins paused after wrong passwords"),
         A.INVITE: _l("invited"),
         A.SET_PASSWORD: _l("password set"),
         A.REQUEST_PASSWORD_RESET: _l("password reset asked for"),

@@ -22,6 +22,7 @@ class AuditAction(enum.StrEnum):
     # Accounts and logins
     LOGIN = "login"
     LOGOUT = "logout"
+    LOGIN_PAUSED = "login_paused"  # repeated wrong passwords: logins wait a few minutes
     INVITE = "invite"
     SET_PASSWORD = "set_password"
     REQUEST_PASSWORD_RESET = "request_password_reset"

@@ -112,6 +112,7 @@ def _queue_every_email(world, language):
     notifications.invitation(orderer, "t0ken", invited_by="Anna Admin")
     notifications.password_reset(orderer, "t0ken")
     notifications.password_changed(orderer)
+    notifications.login_attempts(orderer, minutes=5)
     notifications.confirm_email(orderer, "t0ken")
     notifications.orderer_awaits_approval(admin, orderer)
     notifications.orderer_approved(orderer)
@@ -151,7 +152,7 @@ def test_every_email_in_the_recipients_language_with_no_english_left(app, world,
         names |= {str(o.offering) for o in db.session.scalars(select(factories.Order))}
         db.session.rollback()
         translated = _queue_every_email(world, language)
-        assert set(translated) == set(english) and len(translated) >= 16
+        assert set(translated) == set(english) and len(translated) >= 17
         for template, message in translated.items():
             for part in ("subject", "body_text", "body_html"):
                 left = _sentences(message[part], names) & _sentences(english[template][part], names)

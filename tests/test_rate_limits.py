@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from .conftest import csrf_token_from
+from .factories import PASSWORD
 
 LIMITED = pytest.mark.config(
     RATELIMIT_ENABLED=True,
@@ -81,3 +82,63 @@ def test_limits_are_shared_through_redis(app):
     keys = store.keys("*" + app.config["RATELIMIT_KEY_PREFIX"] + "*")
     assert keys
     store.delete(*keys)
+
+
+def _login_from(client, token, email, password, address):
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+@pytest.mark.config(
+    RATELIMIT_ENABLED=True,
+    LOGIN_RATE_LIMIT="1000 per minute",
+    LOGIN_ACCOUNT_RATE_LIMIT="5 per 5 minutes",
+)
+def test_one_account_is_paused_after_wrong_passwords_from_many_addresses(app, client, world):
+    from sqlalchemy import func, select
+
+    from models import OutboxMessage, db
+
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    statuses = [
+        _login_from(
+            client, token, world.a.orderer_email, "wrong-password-here", f"10.0.{i}.1"
+        ).status_code
+        for i in range(30)
+    ]
+    assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {429}
+    paused = _login_from(client, token, world.a.orderer_email, "wrong", "10.9.9.9")
+    assert "Try again in 5 minutes." in paused.get_data(as_text=True)
+    assert int(paused.headers["Retry-After"]) == 300
+    # Another account is not paused, and the orderer is told once.
+    assert _login_from(client, token, world.a.admin_email, PASSWORD, "10.9.9.8").status_code == 302
+    with app.app_context():
+        told = db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .filter_by(recipient=world.a.orderer_email, template="login_attempts")
+        )
+    assert told == 1
+
+
+@pytest.mark.config(
+    RATELIMIT_ENABLED=True,
+    LOGIN_RATE_LIMIT="1000 per minute",
+    LOGIN_ACCOUNT_RATE_LIMIT="3 per 2 seconds",
+)
+def test_the_right_user_gets_in_after_the_window(app, client, world):
+    import time
+
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    for i in range(3):
+        _login_from(client, token, world.a.orderer_email, "wrong-password-here", f"10.1.{i}.1")
+    assert (
+        _login_from(client, token, world.a.orderer_email, PASSWORD, "10.2.0.1").status_code == 429
+    )
+    time.sleep(2.2)
+    assert (
+        _login_from(client, token, world.a.orderer_email, PASSWORD, "10.2.0.1").status_code == 302
+    )

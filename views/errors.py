@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+import math
+
+from flask import make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -62,7 +65,21 @@ def register(app) -> None:
             429: _("Too many attempts in a short time. Wait a minute and try again."),
         }
         code = exc.code or 500
-        return _page(code, titles.get(code, exc.name), messages.get(code, exc.description or ""))
+        limit = getattr(getattr(exc, "limit", None), "limit", None)
+        if code == 429 and limit is not None and limit.get_expiry() > 90:
+            # Say when: a paused login waits minutes, not "a minute".
+            minutes = math.ceil(limit.get_expiry() / 60)
+            messages[429] = ngettext(
+                "Too many attempts in a short time. Try again in %(num)d minute.",
+                "Too many attempts in a short time. Try again in %(num)d minutes.",
+                minutes,
+            )
+        page = _page(code, titles.get(code, exc.name), messages.get(code, exc.description or ""))
+        if code == 429 and limit is not None:
+            response = make_response(page)
+            response.headers["Retry-After"] = str(limit.get_expiry())
+            return response
+        return page
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from models import (
     AuditAction,
     AuthChallenge,
     CreatedVia,
+    OutboxMessage,
     TokenPurpose,
     User,
     UserStatus,
@@ -62,6 +65,25 @@ def authenticate(email: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def warn_of_login_attempts(email: str, *, minutes: int) -> None:
+    """Logins to `email` are paused after repeated wrong passwords: its user is told, once
+    an hour at most (an attacker's every further try must not flood their inbox)."""
+    user = login_user_by_email(email or "")
+    if user is None or not user.may_log_in:
+        return
+    hour_ago = utcnow() - timedelta(hours=1)
+    told = db.session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.recipient == user.email,
+            OutboxMessage.template == "login_attempts",
+            OutboxMessage.created_at >= hour_ago,
+        )
+    )
+    if told is None:
+        notifications.login_attempts(user, minutes=minutes)
+        record(AuditAction.LOGIN_PAUSED, actor=Actor.for_system("login"), obj=user)
 
 
 def record_login(user: User, *, actor: Actor) -> None:

@@ -55,6 +55,23 @@ def password_reset(user: User, token: str) -> None:
     )
 
 
+def login_attempts(user: User, *, minutes: int) -> None:
+    """Tells the user that logins to their account are paused after repeated wrong
+    passwords, in case it was not them."""
+    queue_email(
+        to=user.email,
+        template="login_attempts",
+        subject=_l("Repeated failed logins to your Kundportal account"),
+        locale=user.locale,
+        context={
+            "user": user,
+            "minutes": minutes,
+            "forgot_link": absolute_url("password.forgot_password"),
+            "support_email": current_app.config.get("SUPPORT_EMAIL", ""),
+        },
+    )
+
+
 def password_changed(user: User) -> None:
     """Tells the user their password changed, in case it was not them."""
     queue_email(

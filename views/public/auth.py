@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import (
     Blueprint,
     current_app,
@@ -17,7 +19,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from adminapp.auth import current_actor
 from adminapp.extensions import limiter
-from adminapp.services.accounts import authenticate, log_out, record_login
+from adminapp.services.accounts import (
+    authenticate,
+    log_out,
+    record_login,
+    warn_of_login_attempts,
+)
 from adminapp.services.audit import Actor
 
 from ..outcome import run_service
@@ -39,8 +46,30 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account() -> str:
+    """The key of the per-account limit: the account asked for, whoever asks, from anywhere."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 200  # the page again: a wrong email or password
+
+
+def _paused(request_limit):
+    """The account's limit is reached: its user is told when to try again (once an hour)."""
+    minutes = max(1, math.ceil(request_limit.limit.get_expiry() / 60))
+    run_service(lambda: warn_of_login_attempts(request.form.get("email", ""), minutes=minutes))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(
+    _account_limit, key_func=_account, methods=["POST"], deduct_when=_failed, on_breach=_paused
+)
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
