@@ -42,8 +42,7 @@ def request_language() -> str:
     """The language of this request (a code of LOCALES)."""
     if not has_request_context():  # CLI, workers: the default
         return LOCALES[0]
-    user = _user_or_none()
-    preferred = known_language(getattr(user, "locale", None)) if user is not None else None
+    preferred = known_language(_preference())
     return (
         preferred
         or known_language(request.cookies.get(LANGUAGE_COOKIE))
@@ -52,10 +51,12 @@ def request_language() -> str:
     )
 
 
-def _user_or_none():
+def _preference() -> str | None:
+    """The logged-in user's language, if it can be read. Never a reason for a page to fail:
+    with the database gone (an error page after a rollback), the cookie or browser decide."""
     try:
-        return current_user._get_current_object() if current_user.is_authenticated else None
-    except Exception:  # the user could not be loaded (no database): the page still renders
+        return current_user.locale if current_user.is_authenticated else None
+    except Exception:
         return None
 
 

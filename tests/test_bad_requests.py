@@ -2,6 +2,8 @@
 
 import pytest
 
+from models import db
+
 from .conftest import csrf_token_from
 
 STAFF_LISTS = [
@@ -154,3 +156,70 @@ def test_a_database_error_in_a_back_office_view_is_told_without_its_sql(app, wor
         (message,) = get_flashed_messages()
     assert "could not be saved" in message
     assert "INSERT" not in message and "UNIQUE" not in message
+
+
+@pytest.fixture
+def database_down(app, monkeypatch):
+    """The database stops answering: every new connection is refused."""
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import OperationalError
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("connect", {}, ConnectionRefusedError("the database is down"))
+
+    def stop():
+        with app.app_context():
+            db.engine.dispose()
+        monkeypatch.setattr(Engine, "raw_connection", refused)
+
+    yield stop
+    monkeypatch.undo()
+
+
+def test_a_database_outage_answers_503_with_the_portals_page(
+    app, client, world, login_as, database_down
+):
+    login_as(world.a.orderer_email)
+    assert client.get("/portal/").status_code == 200
+    database_down()
+    response = client.get("/portal/", headers={"Accept-Language": "sv"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    body = response.get_data(as_text=True)
+    # The user's preference cannot be read without the database: the browser's language speaks.
+    assert '<html lang="sv">' in body and "Kundportal är inte tillgänglig" in body
+    assert "Internal Server Error" not in body and "OperationalError" not in body
+
+
+def test_after_the_outage_the_next_request_works(app, client, world, login_as, monkeypatch):
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import OperationalError
+
+    login_as(world.a.orderer_email)
+    original = Engine.raw_connection
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("connect", {}, ConnectionRefusedError("down"))
+
+    with app.app_context():
+        db.engine.dispose()
+    monkeypatch.setattr(Engine, "raw_connection", refused)
+    assert client.get("/portal/order/").status_code == 503
+    monkeypatch.setattr(Engine, "raw_connection", original)
+    assert client.get("/portal/order/").status_code == 200
+
+
+def test_a_change_saved_before_the_outage_is_still_told(
+    app, client, world, login_as, database_down
+):
+    login_as(world.a.admin_email)
+    page = client.get("/portal/settings/").get_data(as_text=True)
+    saved = client.post(
+        "/portal/settings/",
+        data={"csrf_token": csrf_token_from(page), "require_four_eyes": "y"},
+    )
+    assert saved.status_code == 302  # committed; the next page fails
+    database_down()
+    response = client.get(saved.headers["Location"])
+    assert response.status_code == 503
+    assert "The settings are saved." in response.get_data(as_text=True)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 
-from flask import make_response, render_template, request
+from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from werkzeug.exceptions import HTTPException
 
+from adminapp.extensions import login_manager
 from models import db
 
 
@@ -23,6 +31,32 @@ def _page(code: int, title: str, message: str):
     if _wants_json():
         return {"error": title, "message": message}, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+# How long a client is asked to wait while the database does not answer.
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_unreachable(exc: Exception) -> bool:
+    """A lost or refused database connection (not a bad query): the portal is unavailable."""
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _unavailable():
+    """503 with Retry-After, and a page that needs no database: it reads neither the user nor
+    anything stored, only the session (so a change that was committed before still says so)."""
+    # Who is logged in cannot be read now: the page is drawn for an anonymous visitor (Flask-
+    # Login would otherwise load the user for every template, from the database).
+    g._login_user = login_manager.anonymous_user()
+    if _wants_json():
+        body, code = {"error": "unavailable", "message": "The database does not answer."}, 503
+        response = make_response(body, code)
+    else:
+        response = make_response(render_template("errors/unavailable.html"), 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _has_nul(values) -> bool:
@@ -85,7 +119,13 @@ def register(app) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the connection itself is gone
+            db.session.close()
+        if _database_unreachable(exc):
+            app.logger.warning("The database does not answer: %s %s", request.method, request.path)
+            return _unavailable()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
