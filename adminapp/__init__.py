@@ -10,6 +10,7 @@ from flask import Flask
 from models import db
 
 from . import config as settings
+from . import log_redaction
 from .auth import init_login
 from .extensions import babel, csrf, limiter, mail, migrate
 from .i18n import select_locale, select_timezone
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     init_security_headers(app)
     trust_proxies(app)
+    log_redaction.install()
 
     from views import init_views
 

@@ -129,6 +129,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def open_link(client, url: str) -> str:
+    """Open an emailed link as a browser does: its first request keeps the token in the
+    session and redirects. Returns where it redirects to, which holds no token."""
+    response = client.get(url)
+    assert response.status_code == 302, response.status_code
+    location = response.headers["Location"]
+    token = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    assert token not in location
+    return location
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', html

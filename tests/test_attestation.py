@@ -23,7 +23,7 @@ from models import (
 )
 
 from . import factories
-from .conftest import csrf_token_from, deliver, login
+from .conftest import csrf_token_from, deliver, login, open_link
 
 PN = "198502143459"
 
@@ -160,13 +160,21 @@ def test_the_emailed_link_opens_the_order_for_its_attestant(app, client, world, 
             obj=db.session.get(Order, order_id),
         )
         db.session.commit()
-    anonymous = client.get(f"/attest/{token}")
-    assert anonymous.headers["Location"] == f"/login?next=/attest/{token}"
-    login(client, world.a.attestant_email, next_url=f"/attest/{token}")
-    response = client.get(f"/attest/{token}")
+    # The token goes into the session at once; it stays there through the login.
+    page = open_link(client, f"/attest/{token}")
+    anonymous = client.get(page)
+    assert anonymous.headers["Location"] == f"/login?next={page}"
+    logged_in = login(client, world.a.attestant_email, next_url=page)
+    assert logged_in.headers["Location"] == page
+    response = client.get(page)
     assert response.headers["Location"] == f"/portal/attest/{order_id}"
-    used = client.get(f"/attest/{token}")
+    used = client.get(f"/attest/{token}", follow_redirects=True)
     assert used.status_code == 410 and "Orders to attest" in used.get_data(as_text=True)
+    # The page of the link in another browser: nothing there.
+    elsewhere = app.test_client()
+    login(elsewhere, world.a.attestant_email)
+    other = elsewhere.get(page)
+    assert other.status_code == 404 and "Open the link in your email again" in other.text
 
 
 def test_a_link_of_another_attestant_is_refused(app, client, world, login_as, order_id):
@@ -183,7 +191,7 @@ def test_a_link_of_another_attestant_is_refused(app, client, world, login_as, or
         )
         db.session.commit()
     login_as(world.a.attestant_email)
-    response = client.get(f"/attest/{token}")
+    response = client.get(f"/attest/{token}", follow_redirects=True)
     assert response.status_code == 410
     assert "sent to another attestant" in response.get_data(as_text=True)
 

@@ -95,11 +95,8 @@ def _world_with_every_state(app, world) -> None:
         db.session.commit()
 
 
-def test_every_page_is_valid_html(app, world, tmp_path):
-    if not VNU.is_file():
-        pytest.skip(f"the Nu HTML checker is not installed ({VNU}); bin/test installs it")
-    if shutil.which("java") is None:
-        pytest.skip("the Nu HTML checker needs Java, and there is none")
+def every_page(app, world) -> dict[str, str]:
+    """Every kind of page as each role reaches it, and forms in their error states."""
     _world_with_every_state(app, world)
     pages: dict[str, str] = {}
     roles = [
@@ -118,6 +115,15 @@ def test_every_page_is_valid_html(app, world, tmp_path):
         )
     pages.update(_error_states(app, world))
     assert len(pages) > 60  # the crawl reached the portal
+    return pages
+
+
+def test_every_page_is_valid_html(app, world, tmp_path):
+    if not VNU.is_file():
+        pytest.skip(f"the Nu HTML checker is not installed ({VNU}); bin/test installs it")
+    if shutil.which("java") is None:
+        pytest.skip("the Nu HTML checker needs Java, and there is none")
+    pages = every_page(app, world)
 
     files = {}
     for number, (what, html) in enumerate(pages.items()):

@@ -30,7 +30,7 @@ from models import (
 )
 
 from . import factories
-from .conftest import csrf_token_from, deliver, login
+from .conftest import csrf_token_from, deliver, login, open_link
 
 LINK = r"http://portal\.test/\S+"
 
@@ -137,12 +137,12 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
 
     # The signing link opens the agreement, with the customer's details and the text version.
     anonymous = app.test_client()
-    page = anonymous.get(_path(signing)).get_data(as_text=True)
+    page = anonymous.get(_path(signing), follow_redirects=True).get_data(as_text=True)
     assert customer_name in page and "version 1" in page and "Sign the agreement" in page
 
     # The administrator sets a password from the invitation and logs in, though the agreement
     # is not signed yet; users and roles can be set up, ordering waits.
-    path = _path(invitation)
+    path = open_link(anonymous, _path(invitation))
     token = csrf_token_from(anonymous.get(path).get_data(as_text=True))
     done = anonymous.post(
         path,
@@ -478,8 +478,8 @@ def test_resending_the_signing_link_kills_the_old_one(app, staff, mail_server):
     new = re.search(LINK, mail_server.to(signatory)[1].text).group(0)
     assert old != new
     anonymous = app.test_client()
-    assert anonymous.get(_path(old)).status_code == 410
-    assert anonymous.get(_path(new)).status_code == 200
+    assert anonymous.get(_path(old), follow_redirects=True).status_code == 410
+    assert anonymous.get(_path(new), follow_redirects=True).status_code == 200
 
 
 def test_the_migration_seeds_the_same_first_text_the_app_would():

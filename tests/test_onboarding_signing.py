@@ -29,7 +29,7 @@ from models import (
 )
 
 from . import factories
-from .conftest import csrf_token_from, deliver, login
+from .conftest import csrf_token_from, deliver, login, open_link
 
 SIGNED_SUBJECT = "The customer agreement of {} is signed"
 
@@ -66,10 +66,11 @@ def _approved(app, world, **kw) -> SimpleNamespace:
 
 
 def _start(client, link, method):
-    page = client.get(link)
+    url = open_link(client, link)
+    page = client.get(url)
     assert page.status_code == 200, page.get_data(as_text=True)
     token = csrf_token_from(page.get_data(as_text=True))
-    return client.post(link, data={"csrf_token": token, "method": method})
+    return client.post(url, data={"csrf_token": token, "method": method})
 
 
 def _enter_sms_code(client, challenge_path, sms_gateway):
@@ -107,7 +108,7 @@ def _agreement(app, agreement_id) -> Agreement:
 
 def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
     signing = _approved(app, world)
-    page = client.get(signing.link).get_data(as_text=True)
+    page = client.get(signing.link, follow_redirects=True).get_data(as_text=True)
     with app.app_context():
         text = agreement_texts.document(db.session.get(Agreement, signing.agreement_id))
     assert signing.customer_name in page and "version 1" in page
@@ -120,7 +121,8 @@ def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
     # The customer (a Swedish organisation) signs its Swedish text; the SMS quotes its title.
     assert "Kundavtal för tjänster i Kundportal, version 1" in sms.message
     finish = _enter_sms_code(client, started.headers["Location"], sms_gateway)
-    assert finish.startswith(f"{signing.link}/finish?challenge=")
+    assert finish.startswith("/sign/l/") and "/finish?challenge=" in finish
+    assert signing.link.rsplit("/", 1)[-1] not in finish  # no token in any later address
     done = client.get(finish)
     assert done.status_code == 302 and done.headers["Location"] == "/sign/signed"
     receipt = client.get("/sign/signed").get_data(as_text=True)
@@ -159,7 +161,7 @@ def test_signing_with_an_sms_code(app, client, world, sms_gateway, mail_server):
     assert "Sigrid Signatory" in admin_mail.text and "http://portal.test/login" in admin_mail.text
 
     # The link is spent; the finish page cannot sign again.
-    again = client.get(signing.link)
+    again = client.get(signing.link, follow_redirects=True)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     assert client.get(finish).status_code == 410
     with app.app_context():
@@ -174,7 +176,7 @@ def test_signing_with_bankid_from_the_person_in_the_application(
 ):
     personal_number = "198507099805"
     signing = _approved(app, world, signatory_personal_number=personal_number)
-    page = client.get(signing.link).get_data(as_text=True)
+    page = client.get(signing.link, follow_redirects=True).get_data(as_text=True)
     assert "19850709-****" in page and personal_number not in page
     started = _start(client, signing.link, "bankid")
     assert started.status_code == 302
@@ -237,7 +239,9 @@ def test_a_bankid_signature_of_another_person_is_refused(app, client, world, ban
     assert response.status_code == 409
     assert "belongs to someone else" in response.get_data(as_text=True)
     assert _agreement(app, signing.agreement_id).status == AgreementStatus.AWAITING_SIGNATURE
-    assert client.get(signing.link).status_code == 200  # the link still works
+    assert (
+        client.get(signing.link, follow_redirects=True).status_code == 200
+    )  # the link still works
 
 
 def test_an_expired_link_signs_nothing(app, client, world, sms_gateway):
@@ -249,14 +253,15 @@ def test_an_expired_link_signs_nothing(app, client, world, sms_gateway):
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
         db.session.commit()
-    page = client.get(signing.link)
+    page = client.get(signing.link, follow_redirects=True)
     assert page.status_code == 410
     body = page.get_data(as_text=True)
     assert "This link has expired." in body and "Ask customer service" in body
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    assert client.post(signing.link, data={"csrf_token": token, "method": "sms"}).status_code == 410
+    url = open_link(client, signing.link)
+    assert client.post(url, data={"csrf_token": token, "method": "sms"}).status_code == 410
     assert sms_gateway.sent == []
-    assert client.get("/sign/not-a-token").status_code == 404
+    assert client.get("/sign/not-a-token", follow_redirects=True).status_code == 404
 
 
 def test_the_link_expires_after_the_configured_time(app, world):
@@ -326,7 +331,7 @@ def test_a_second_signing_is_refused(app, world, sms_gateway):
         with pytest.raises(agreements.TransitionRefused, match="already signed"):
             agreements.sign_agreement(raw, challenge_id, actor=Actor.for_system("signatory"))
         db.session.rollback()
-    page = second.get(f"/sign/{raw}").get_data(as_text=True)
+    page = second.get(f"/sign/{raw}", follow_redirects=True).get_data(as_text=True)
     assert "already signed" in page and "Sign the agreement</button>" not in page
     assert _agreement(app, signing.agreement_id).signed_at == agreement.signed_at
 
@@ -348,8 +353,9 @@ def test_an_agreement_changed_while_signing_is_not_signed(app, client, world, sm
 def test_choosing_no_method_is_a_message_on_the_form(app, client, world, sms_gateway):
     signing = _approved(app, world)
     for method in ("", "carrier-pigeon"):
-        token = csrf_token_from(client.get(signing.link).get_data(as_text=True))
-        response = client.post(signing.link, data={"csrf_token": token, "method": method})
+        url = open_link(client, signing.link)
+        token = csrf_token_from(client.get(url).get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token, "method": method})
         assert response.status_code == 200
         assert 'id="method-errors"' in response.get_data(as_text=True)
     assert sms_gateway.sent == []
@@ -417,6 +423,8 @@ def test_a_version_without_the_customers_language_is_signed_in_english_with_a_no
         link = tokens.issue(TokenPurpose.SIGN_AGREEMENT, obj=agreement)
         text_version = text.version
         db.session.commit()
-    page = client.get(f"/sign/{link}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    page = client.get(
+        f"/sign/{link}", headers={"Accept-Language": "sv"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert 'id="agreement-language-note"' in page and "Svenska" in page
     assert f"Agreement 2027, version {text_version}, for Svensk Kund AB" in page

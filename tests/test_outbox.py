@@ -65,7 +65,7 @@ def test_committed_change_delivers_exactly_one_message(app, client, mail_server)
     assert link, received.text
     assert link.group(0) in received.html
     # The link works: it opens the form to choose a password.
-    page = client.get(link.group(0).replace("http://portal.test", ""))
+    page = client.get(link.group(0).replace("http://portal.test", ""), follow_redirects=True)
     assert page.status_code == 200
     assert "Choose a password" in page.get_data(as_text=True)
     with app.app_context():
@@ -175,7 +175,7 @@ def test_staff_read_the_rendered_message_and_follow_its_link(app, client, world,
     page = client.get(f"/admin/outbox/details/?id={message_id}").get_data(as_text=True)
     assert "You are invited to Kundportal" in page
     assert "new.user@example.com" in page
-    assert "<iframe sandbox" in page
+    assert "<iframe sandbox" in page and "/admin/outbox/html/" in page
     link = re.search(r'<a href="(http://portal\.test/password/set/[^"]+)"', page)
     assert link, page
 

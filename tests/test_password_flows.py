@@ -12,7 +12,7 @@ from adminapp.services.audit import Actor
 from models import LinkToken, OutboxMessage, TokenPurpose, User, UserStatus, db, utcnow
 
 from . import factories
-from .conftest import csrf_token_from, login
+from .conftest import csrf_token_from, login, open_link
 
 NEW_PASSWORD = "purple-elephant-orbit"
 
@@ -108,7 +108,7 @@ def test_invited_user_cannot_log_in_before_choosing_a_password(client, invited):
 
 
 def test_invitation_link_sets_the_password_and_logs_in(app, client, invited):
-    url = f"/password/set/{invited}"
+    url = open_link(client, f"/password/set/{invited}")
     page = client.get(url)
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert "invitee@example.com" in page.get_data(as_text=True)
@@ -120,7 +120,7 @@ def test_invitation_link_sets_the_password_and_logs_in(app, client, invited):
         user = db.session.scalar(select(User).filter_by(email="invitee@example.com"))
         assert user.status == UserStatus.ACTIVE
     # The link is spent; the page says so and offers the next step.
-    again = client.get(url)
+    again = client.get(f"/password/set/{invited}", follow_redirects=True)
     assert again.status_code == 410
     body = again.get_data(as_text=True)
     assert "already been used" in body
@@ -145,7 +145,7 @@ def test_invitation_link_sets_the_password_and_logs_in(app, client, invited):
 def test_password_policy_refusals_show_on_the_form(
     app, client, invited, password, confirm, message
 ):
-    url = f"/password/set/{invited}"
+    url = open_link(client, f"/password/set/{invited}")
     response = _post_password(client, url, password, confirm)
     if message is None:
         assert response.status_code == 302
@@ -162,10 +162,12 @@ def test_password_policy_refusals_show_on_the_form(
 
 
 def test_unknown_link_gets_a_page_not_an_error(client):
-    response = client.get("/password/set/not-a-real-token")
+    response = client.get("/password/set/not-a-real-token", follow_redirects=True)
     assert response.status_code == 404
     assert "This link is not valid" in response.get_data(as_text=True)
-    response = client.post("/password/reset/not-a-real-token", data={"password": "x"})
+    response = client.post(
+        open_link(client, "/password/reset/not-a-real-token"), data={"password": "x"}
+    )
     assert response.status_code == 400  # the CSRF check comes first; still a page, not a 500
     assert "The form has expired" in response.get_data(as_text=True)
 
@@ -175,7 +177,7 @@ def test_expired_link_page_offers_a_new_link(app, client, invited):
         token = db.session.scalar(select(LinkToken))
         token.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.get(f"/password/set/{invited}")
+    response = client.get(f"/password/set/{invited}", follow_redirects=True)
     assert response.status_code == 410
     body = response.get_data(as_text=True)
     assert "This link has expired." in body
@@ -221,15 +223,15 @@ def test_reset_sets_a_new_password_kills_older_links_and_other_sessions(app, cli
     _forgot(client, email)
     older, newer = _reset_links(app, email)
     # Asking again killed the older link.
-    assert client.get(f"/password/reset/{older}").status_code == 410
+    assert client.get(f"/password/reset/{older}", follow_redirects=True).status_code == 410
 
-    response = _post_password(client, f"/password/reset/{newer}", NEW_PASSWORD)
+    response = _post_password(client, open_link(client, f"/password/reset/{newer}"), NEW_PASSWORD)
     assert response.status_code == 302
     assert client.get("/portal/").status_code == 200  # this browser is logged in
     assert other_session.get("/portal/").status_code == 302  # the other one is out
     assert login(app.test_client(), email, factories.PASSWORD).status_code == 200  # old: no
     assert login(app.test_client(), email, NEW_PASSWORD).status_code == 302
-    assert client.get(f"/password/reset/{newer}").status_code == 410
+    assert client.get(f"/password/reset/{newer}", follow_redirects=True).status_code == 410
     with app.app_context():
         notices = db.session.scalars(
             select(OutboxMessage).filter_by(recipient=email, template="password_changed")
@@ -244,7 +246,8 @@ def test_forgot_password_for_an_invited_user_sends_a_new_invitation(app, client,
             select(OutboxMessage.template).filter_by(recipient="invitee@example.com")
         ).all()
     assert templates == ["invitation", "invitation"]
-    assert client.get(f"/password/set/{invited}").status_code == 410  # the old one died
+    old_link = client.get(f"/password/set/{invited}", follow_redirects=True)
+    assert old_link.status_code == 410  # the old one died
 
 
 def test_disabled_user_gets_no_reset_email(app, client, world):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from models import CustomerStatus, OrderStatus, RoleName, User, UserStatus, db
 
 from . import factories
-from .conftest import csrf_token_from, deliver, login
+from .conftest import csrf_token_from, deliver, login, open_link
 
 PASSWORD = "registered-orderer-pass"
 
@@ -29,7 +29,7 @@ def _register(client, customer_id, **overrides):
 
 
 def _confirm(client, link):
-    path = link.replace("http://portal.test", "")
+    path = open_link(client, link.replace("http://portal.test", ""))
     token = csrf_token_from(client.get(path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token})
 
@@ -69,7 +69,7 @@ def test_registration_confirm_and_every_admin_is_told(app, client, world, mail_s
     assert login(app.test_client(), "rita@example.com", PASSWORD).status_code == 200  # not yet
 
     link = re.search(r"http://portal\.test/register/confirm/\S+", confirm.text).group(0)
-    page = client.get(link.replace("http://portal.test", ""))
+    page = client.get(link.replace("http://portal.test", ""), follow_redirects=True)
     assert "Confirm my email address" in page.get_data(as_text=True)  # a GET changes nothing
     with app.app_context():
         assert db.session.scalar(select(User.status).filter_by(email="rita@example.com")) == (

@@ -334,7 +334,7 @@ def test_the_write_goes_through_a_service(
     form = client.get(page)
     assert form.status_code == 200, page
     if operation == "delete":
-        assert "modelActions.execute('delete')" in form.text  # offered in the actions menu
+        assert 'data-model-action="delete"' in form.text  # offered in the actions menu
     audit_callers.clear()
     response = client.post(target, data={"csrf_token": csrf_token_from(form.text), **data})
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -387,7 +387,7 @@ def test_a_view_that_cannot_delete_refuses_the_delete_action(
     base = _url(app, admin_name, endpoint)
     page = client.get(f"{base}/")
     assert page.status_code == 200
-    assert "modelActions.execute('delete')" not in page.text  # not in the actions menu
+    assert 'data-model-action="delete"' not in page.text  # not in the actions menu
     if ROWS[endpoint] is None:
         return  # nothing of its kind exists to try on
     with app.app_context():

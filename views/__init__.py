@@ -17,6 +17,7 @@ from jinja2 import StrictUndefined
 
 from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money
 from adminapp.labels import history_sentence, label, method_label, status_label
+from adminapp.security import csp_nonce
 from adminapp.validation import phone_example
 from models import (
     Agreement,
@@ -89,6 +90,7 @@ def init_staff_admin(app: Flask) -> Admin:
         index_view=StaffIndexView(name=_l("Home"), url="/admin", endpoint="admin"),
         theme=_theme(),
         translations_path=ADMIN_TRANSLATIONS,
+        csp_nonce_generator=csp_nonce,
     )
     admin.add_view(CustomerView(Customer, db, name=_l("Customers"), endpoint="customers"))
     admin.add_view(
@@ -144,6 +146,7 @@ def init_portal_admin(app: Flask) -> Admin:
         index_view=PortalIndexView(name=_l("Home"), url="/portal", endpoint="portal"),
         theme=_theme(),
         translations_path=ADMIN_TRANSLATIONS,
+        csp_nonce_generator=csp_nonce,
     )
     portal.add_view(OrderingView(name=_l("Order"), endpoint="ordering", url="/portal/order"))
     portal.add_view(

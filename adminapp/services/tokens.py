@@ -26,13 +26,18 @@ DEFAULT_LIFETIMES = {
 
 
 class TokenInvalid(DomainError):
-    """A link that cannot be used; `reason` is unknown, expired or used."""
+    """A link that cannot be used; `reason` is unknown, expired, used, or elsewhere (its page
+    was opened in a browser that did not open the link)."""
 
     def __init__(self, reason: str):
         messages = {
             "unknown": _("This link is not valid. Check that you copied all of it."),
             "expired": _("This link has expired."),
             "used": _("This link has already been used."),
+            "elsewhere": _(
+                "This page works only in the browser that opened the link. Open the link in "
+                "your email again."
+            ),
         }
         super().__init__(messages[reason])
         self.reason = reason

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+
+from ..live_server import ServerThread
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -63,27 +63,10 @@ def browser():
         browser.close()
 
 
-class _ServerThread(threading.Thread):
-    def __init__(self, app):
-        super().__init__(daemon=True)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def run(self):
-        self.server.serve_forever()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def live_server(app):
     """The test's app, served on a free port of 127.0.0.1 for the browser."""
-    thread = _ServerThread(app)
+    thread = ServerThread(app)
     app.config["BASE_URL"] = thread.url
     thread.start()
     yield thread
@@ -91,10 +74,35 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+# Every page of every browser test reports what the Content-Security-Policy blocked: an inline
+# script, handler or style attribute that the portal's policy refuses is a broken page.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__cspViolation([e.violatedDirective, e.blockedURI, e.sourceFile + ':' + e.lineNumber,
+                         (e.sample || ''), document.location.pathname].join(' | '));
+});
+"""
+
+
 @pytest.fixture
-def page(browser, live_server, request):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+def csp_violations():
+    """What the browser's CSP blocked during the test; checked to be nothing afterwards."""
+    violations: list[str] = []
+    yield violations
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def _new_context(browser, live_server, locale: str, violations: list[str]):
+    context = browser.new_context(base_url=live_server.url, locale=locale)
     context.set_default_timeout(10_000)
+    context.expose_function("__cspViolation", lambda line: violations.append(line))
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server, request, csp_violations):
+    context = _new_context(browser, live_server, "en-GB", csp_violations)
     page = context.new_page()
     yield page
     failed = getattr(request.node, "rep_call", None)
@@ -105,13 +113,12 @@ def page(browser, live_server, request):
 
 
 @pytest.fixture
-def page_in(browser, live_server):
+def page_in(browser, live_server, csp_violations):
     """Pages of a browser that asks for another language: page_in("sv-SE")."""
     contexts = []
 
     def _page(locale: str):
-        context = browser.new_context(base_url=live_server.url, locale=locale)
-        context.set_default_timeout(10_000)
+        context = _new_context(browser, live_server, locale, csp_violations)
         contexts.append(context)
         return context.new_page()
 

@@ -28,6 +28,7 @@ from adminapp.services.accounts import (
 from adminapp.services.audit import Actor
 
 from ..outcome import run_service
+from . import link_tokens
 from .forms import LoginForm, LogoutForm
 from .links import home_for, safe_next
 from .two_factor import MUST_ENROL_KEY, start_second_step
@@ -85,7 +86,8 @@ def login():
         elif user.is_staff and user.totp_enabled_at:
             return start_second_step(user, next_url)
         else:
-            session.clear()  # a fresh session for the new login: nothing carried over
+            # A fresh session for the new login: nothing carried over but open emailed links.
+            link_tokens.fresh_session()
             login_user(user)
             session.permanent = True
             if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:

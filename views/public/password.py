@@ -13,6 +13,7 @@ from adminapp.services.tokens import TokenInvalid
 from models import TokenPurpose
 
 from ..outcome import run_service
+from . import link_tokens
 from .forms import ForgotPasswordForm, NewPasswordForm
 from .links import home_for
 
@@ -35,13 +36,16 @@ def _no_referrer(response):
     return response
 
 
-def _link_page(token: str, purpose: TokenPurpose, title: str):
+def _link_page(handle: str, purpose: TokenPurpose, title: str):
+    token = link_tokens.token_for(handle)
     try:
+        if token is None:
+            raise TokenInvalid("elsewhere")
         user = accounts.user_for_password_link(token, purpose)
     except TokenInvalid as exc:
         return render_template(
             "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose=purpose.value
-        ), 410 if exc.reason != "unknown" else 404
+        ), 404 if exc.reason in ("unknown", "elsewhere") else 410
     form = NewPasswordForm()
     if form.validate_on_submit():
         outcome = run_service(
@@ -69,16 +73,30 @@ def _link_page(token: str, purpose: TokenPurpose, title: str):
     return render_template("auth/choose_password.html", form=form, user=user, title=title)
 
 
-@bp.route("/set/<token>", methods=["GET", "POST"])
+@bp.route("/set/<token>")
 @limiter.limit(_token_page_limit)
 def set_password(token: str):
-    return _link_page(token, TokenPurpose.SET_PASSWORD, _("Choose a password"))
+    """The invitation's link: its token goes into the session (link_tokens)."""
+    return link_tokens.swap(token, "password.set_password_page")
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.route("/set/l/<handle>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def set_password_page(handle: str):
+    return _link_page(handle, TokenPurpose.SET_PASSWORD, _("Choose a password"))
+
+
+@bp.route("/reset/<token>")
 @limiter.limit(_token_page_limit)
 def reset_password(token: str):
-    return _link_page(token, TokenPurpose.RESET_PASSWORD, _("Choose a new password"))
+    """The reset email's link: its token goes into the session (link_tokens)."""
+    return link_tokens.swap(token, "password.reset_password_page")
+
+
+@bp.route("/reset/l/<handle>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def reset_password_page(handle: str):
+    return _link_page(handle, TokenPurpose.RESET_PASSWORD, _("Choose a new password"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

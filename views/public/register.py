@@ -6,10 +6,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from adminapp.extensions import limiter
 from adminapp.services.orderers import confirm_email, register_orderer, registrable_customers
+from adminapp.services.tokens import TokenInvalid
 from adminapp.validation import format_org_number
 from models import Customer, CustomerStatus, db
 
 from ..outcome import run_service
+from . import link_tokens
 from .forms import ConfirmForm, RegistrationForm
 
 bp = Blueprint("register", __name__, url_prefix="/register")
@@ -62,10 +64,27 @@ def sent():
     return render_template("register/sent.html")
 
 
-@bp.route("/confirm/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute"))
+def _token_page_limit() -> str:
+    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
+
+
+@bp.route("/confirm/<token>")
+@limiter.limit(_token_page_limit)
 def confirm(token: str):
+    """The confirmation email's link: its token goes into the session (link_tokens)."""
+    return link_tokens.swap(token, "register.confirm_page")
+
+
+@bp.route("/confirm/l/<handle>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def confirm_page(handle: str):
     """A button, not the GET itself, confirms: mail scanners that open links change nothing."""
+    token = link_tokens.token_for(handle)
+    if token is None:
+        exc = TokenInvalid("elsewhere")
+        return render_template(
+            "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose="confirm"
+        ), 404
     form = ConfirmForm()
     if form.validate_on_submit():
         outcome = run_service(lambda: confirm_email(token), flash_refusal=False)

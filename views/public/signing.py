@@ -30,6 +30,7 @@ from adminapp.services.tokens import TokenInvalid
 from models import Agreement, db
 
 from ..outcome import run_service
+from . import link_tokens
 from .challenge import challenge_url
 
 bp = Blueprint("signing", __name__, url_prefix="/sign")
@@ -65,15 +66,30 @@ def _signatory() -> Actor:
 
 def _link_invalid(exc: TokenInvalid):
     return render_template("signing/link_invalid.html", reason=exc.reason, message=str(exc)), (
-        404 if exc.reason == "unknown" else 410
+        404 if exc.reason in ("unknown", "elsewhere") else 410
     )
 
 
-@bp.route("/<token>", methods=["GET", "POST"])
+@bp.route("/<token>")
 @limiter.limit(_token_page_limit)
 def agreement(token: str):
+    """The signatory's emailed link: its token goes into the session (link_tokens)."""
+    return link_tokens.swap(token, "signing.agreement_page")
+
+
+def _token(handle: str) -> str:
+    token = link_tokens.token_for(handle)
+    if token is None:
+        raise TokenInvalid("elsewhere")
+    return token
+
+
+@bp.route("/l/<handle>", methods=["GET", "POST"])
+@limiter.limit(_token_page_limit)
+def agreement_page(handle: str):
     """The agreement to read, and the choice of BankID or SMS code; "Sign" starts it."""
     try:
+        token = _token(handle)
         agreement = agreements.agreement_for_link(token)
     except TokenInvalid as exc:
         return _link_invalid(exc)
@@ -91,12 +107,12 @@ def agreement(token: str):
             flash_refusal=False,
         )
         if outcome.ok:
-            next_url = url_for("signing.finish", token=token, challenge=outcome.value.public_id)
+            next_url = url_for("signing.finish", handle=handle, challenge=outcome.value.public_id)
             return redirect(
                 challenge_url(
                     outcome.value,
                     next_url=next_url,
-                    back_url=url_for("signing.agreement", token=token),
+                    back_url=url_for("signing.agreement_page", handle=handle),
                 )
             )
         if not form.method.errors:
@@ -114,11 +130,15 @@ def agreement(token: str):
     ), (200 if not error else 409)
 
 
-@bp.route("/<token>/finish", methods=["GET", "POST"])
+@bp.route("/l/<handle>/finish", methods=["GET", "POST"])
 @limiter.limit(_token_page_limit)
-def finish(token: str):
+def finish(handle: str):
     """Where the challenge pages send the browser once the signatory proved who they are:
     the signature is recorded here, once (the link and the challenge are both used up)."""
+    try:
+        token = _token(handle)
+    except TokenInvalid as exc:
+        return _link_invalid(exc)
     outcome = run_service(
         lambda: agreements.sign_agreement(
             token, request.args.get("challenge", ""), actor=_signatory()
@@ -131,8 +151,9 @@ def finish(token: str):
         return render_template(
             "signing/not_signed.html",
             message=str(outcome.refusal),
-            back_url=url_for(".agreement", token=token),
+            back_url=url_for(".agreement_page", handle=handle),
         ), 409
+    link_tokens.forget(handle)
     session[SIGNED_KEY] = outcome.value.id
     return redirect(url_for("signing.signed"))
 

@@ -29,6 +29,7 @@ from adminapp.services.audit import Actor
 from models import User, db
 
 from ..outcome import run_service
+from . import link_tokens
 from .links import home_for, safe_next
 
 bp = Blueprint("two_factor", __name__)
@@ -49,7 +50,7 @@ class CodeForm(FlaskForm):
 
 def start_second_step(user: User, next_url: str | None):
     """After the password: remember who, ask for the code."""
-    session.clear()
+    link_tokens.fresh_session()
     session[PENDING_KEY] = {"user_id": user.id, "epoch": user.session_epoch, "next": next_url}
     return redirect(url_for("two_factor.verify"))
 
@@ -78,7 +79,7 @@ def verify():
             form.code.errors = [*form.code.errors, _("The code is not right.")]
         else:
             next_url = safe_next(pending.get("next"))
-            session.clear()
+            link_tokens.fresh_session()
             login_user(user)
             session.permanent = True
             # Commits the code's claim too (two_factor.verify): it works once.

@@ -349,7 +349,7 @@ class AgreementView(StaffModelView):
 
 
 def _pre(text: str) -> Markup:
-    return Markup('<pre style="white-space: pre-wrap;">{}</pre>').format(text)
+    return Markup('<pre class="kp-pre-wrap">{}</pre>').format(text)
 
 
 class AgreementTextView(StaffModelView):

@@ -1,0 +1,47 @@
+"""No emailed link's token in a log line: request lines in access logs (Werkzeug's in
+development, gunicorn's in production) and the app's own messages are redacted.
+
+The portal's pages redirect a link's first request to an address without its token
+(views/public/link_tokens.py); this catches that first request, which every server logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# The addresses emailed links open (their tokens are 43 URL-safe characters; the handles of
+# /…/l/<handle> pages and words like /sign/signed are not tokens).
+LINK_TOKEN = re.compile(
+    r"(/password/(?:set|reset)/|/register/confirm/|/sign/|/attest/)(?!l/)([A-Za-z0-9_\-]{24,})"
+)
+REDACTED = r"\1[token]"
+LOGGERS = (
+    "werkzeug",
+    "gunicorn.access",
+    "gunicorn.error",
+    "adminapp",
+    "kundportal.outbox",
+    "kundportal.sms",
+)
+
+
+def redact(text: str) -> str:
+    return LINK_TOKEN.sub(REDACTED, text)
+
+
+class RedactLinkTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def install() -> None:
+    """Put the filter on the loggers that write request paths (once per process)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactLinkTokens) for f in logger.filters):
+            logger.addFilter(RedactLinkTokens())
