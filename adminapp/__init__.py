@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from models import db
+from models import db, encryption
 
 from . import config as settings
 from . import log_redaction
@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(app.instance_path, environ))
     app.config.update(overrides)
 
+    # Personal data at rest: the cipher every encrypted column uses (models/encryption.py).
+    app.extensions[encryption.EXTENSION] = encryption.DataCipher(app.config["DATA_ENCRYPTION_KEYS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     init_login(app)

@@ -17,6 +17,7 @@ from .errors import DomainError
 from .services.accounts import create_staff
 from .services.audit import Actor
 from .services.outbox import deliver_due, delivery_configured
+from .services.personal_data import rotate_encryption
 
 
 @click.command("create-staff")
@@ -106,7 +107,26 @@ def outbox_worker_command() -> None:
             break
 
 
+@click.group("encryption")
+def encryption_group() -> None:
+    """Personal data encrypted at rest (DATA_ENCRYPTION_KEYS)."""
+
+
+@encryption_group.command("rotate")
+@with_appcontext
+def encryption_rotate_command() -> None:
+    """Re-encrypt every stored personal number and e-ID evidence under the newest key.
+
+    Put the new key first in DATA_ENCRYPTION_KEYS, keep the old ones after it, restart the
+    portal, run this; then the old keys can be removed."""
+    counts = rotate_encryption()
+    click.echo(f"Re-encrypted under the newest key: {sum(counts.values())} values.")
+    for column, count in counts.items():
+        click.echo(f"  {column}: {count}")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(create_staff_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(encryption_group)

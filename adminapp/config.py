@@ -63,6 +63,38 @@ def _secret_key(environ, mode: str, instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _encryption_keys(environ, mode: str, instance_path: Path) -> list[str]:
+    """The Fernet keys for personal data at rest (models/encryption.py), newest first."""
+    from cryptography.fernet import Fernet
+
+    from models.encryption import is_key
+
+    raw = environ.get("DATA_ENCRYPTION_KEYS", "")
+    if not raw:
+        if mode == PRODUCTION:
+            raise ConfigError(
+                "DATA_ENCRYPTION_KEYS is not set. In production Kundportal refuses to start "
+                "without it: personal numbers are stored encrypted with it. Make one with "
+                'python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())" and keep it as safe as the backups.'
+            )
+        # Development: made once and kept beside the database it encrypts.
+        path = instance_path / "data_encryption_key"
+        if not path.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            path.write_text(Fernet.generate_key().decode())
+            path.chmod(0o600)
+        raw = path.read_text()
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for number, key in enumerate(keys, start=1):
+        if not is_key(key):
+            raise ConfigError(
+                f"DATA_ENCRYPTION_KEYS: key {number} is not a Fernet key "
+                "(32 bytes, URL-safe base64, 44 characters)."
+            )
+    return keys
+
+
 def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
     """The settings for this process, as a dict for `app.config.update`."""
     environ = os.environ if environ is None else environ
@@ -82,6 +114,7 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
     return {
         "KUNDPORTAL_ENV": mode,
         "SECRET_KEY": _secret_key(environ, mode, instance),
+        "DATA_ENCRYPTION_KEYS": _encryption_keys(environ, mode, instance),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -187,11 +220,19 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
     }
 
 
+# A fixed key for the test suite only (32 bytes of "k"), never a real one.
+TEST_ENCRYPTION_KEY = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s="
+
+
 def testing(database_url: str, **overrides) -> dict:
     """The settings the test suite starts from: fast hashing, no rate limits, no secrets."""
     config = {
         # Read instead of os.environ, so the developer's shell cannot change a test.
-        "ENVIRON": {"SECRET_KEY": "test-secret-key", "KUNDPORTAL_ENV": DEVELOPMENT},
+        "ENVIRON": {
+            "SECRET_KEY": "test-secret-key",
+            "KUNDPORTAL_ENV": DEVELOPMENT,
+            "DATA_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        },
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "BASE_URL": "http://portal.test",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin, Transitions, UTCDateTime, str_enum, utcnow
 from .customer import Country
+from .encryption import Encrypted, EncryptedJSON
 
 if TYPE_CHECKING:
     from .customer import Customer
@@ -94,7 +95,7 @@ class CustomerApplication(TimestampMixin, Base):
     signatory_email: Mapped[str] = mapped_column(String(254))
     signatory_phone: Mapped[str] = mapped_column(String(32))
     # Optional; when given, a BankID signature must come from this person. Shown masked.
-    signatory_personal_number: Mapped[str | None] = mapped_column(String(12))
+    signatory_personal_number: Mapped[str | None] = mapped_column(Encrypted)
     # The contract contact («kontaktperson för avtalet»): told about the agreement.
     contract_name: Mapped[str] = mapped_column(String(200))
     contract_email: Mapped[str] = mapped_column(String(254))
@@ -169,16 +170,16 @@ class Agreement(TimestampMixin, Base):
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_email: Mapped[str] = mapped_column(String(254), default="")
     signatory_phone: Mapped[str] = mapped_column(String(32), default="")
-    signatory_personal_number: Mapped[str | None] = mapped_column(String(12))
+    signatory_personal_number: Mapped[str | None] = mapped_column(Encrypted)
     # The signature.
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     method: Mapped[SignatureMethod | None] = mapped_column(str_enum(SignatureMethod))
     signer_name: Mapped[str] = mapped_column(String(200), default="")
-    signer_personal_number: Mapped[str | None] = mapped_column(String(12))  # BankID only
+    signer_personal_number: Mapped[str | None] = mapped_column(Encrypted)  # BankID only
     signed_text: Mapped[str] = mapped_column(Text, default="")
     signed_text_sha256: Mapped[str] = mapped_column(String(64), default="")
     # The provider's proof: BankID's completionData, or the SMS challenge's masked phone + time.
-    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     challenge_id: Mapped[int | None] = mapped_column(
         ForeignKey("auth_challenge.id", ondelete="SET NULL"), index=True
     )

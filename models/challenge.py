@@ -8,10 +8,11 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Transitions, UTCDateTime, str_enum, utcnow
+from .encryption import Encrypted, EncryptedJSON
 
 
 class ChallengeMethod(enum.StrEnum):
@@ -81,7 +82,7 @@ class AuthChallenge(Base):
     sends: Mapped[int] = mapped_column(Integer, default=0)
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # BankID
-    personal_number: Mapped[str] = mapped_column(String(12), default="")  # required signer
+    personal_number: Mapped[str] = mapped_column(Encrypted, default="")  # required signer
     order_ref: Mapped[str] = mapped_column(String(64), default="")
     auto_start_token: Mapped[str] = mapped_column(String(64), default="")
     qr_start_token: Mapped[str] = mapped_column(String(64), default="")
@@ -90,7 +91,7 @@ class AuthChallenge(Base):
     last_collect_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hint_code: Mapped[str] = mapped_column(String(50), default="")
     # What proves it: BankID's completionData, or the masked phone number and time.
-    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
 
 
 class SmsMessage(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin, Transitions, UTCDateTime, leading_to, reachable, str_enum
 from .catalog import MONEY
+from .encryption import EncryptedJSON
 from .user import User
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ class OrderDecision(Base):
     user_name: Mapped[str] = mapped_column(String(200))  # kept if the user is deleted
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
     method: Mapped[str] = mapped_column(String(20), default="")  # sms, bankid; empty: rejected
-    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     reason: Mapped[str] = mapped_column(Text, default="")
 
     order: Mapped[Order] = relationship(back_populates="decision")

@@ -16,12 +16,14 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    event,
     false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from .base import Base, TimestampMixin, Transitions, UTCDateTime, str_enum
+from .encryption import Encrypted, cipher
 
 if TYPE_CHECKING:
     from .customer import Customer
@@ -135,8 +137,10 @@ class User(TimestampMixin, Base):
     )
     locale: Mapped[str] = mapped_column(String(10), default="en")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Swedish personal number (12 digits), needed to sign or attest with BankID. Shown masked.
-    personal_number: Mapped[str | None] = mapped_column(String(12))
+    # Swedish personal number (12 digits), needed to sign or attest with BankID. Shown masked,
+    # stored encrypted; found by its keyed hash (models/encryption.py), kept by the event below.
+    personal_number: Mapped[str | None] = mapped_column(Encrypted)
+    personal_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Staff two-factor login (TOTP): the shared secret, and when it was confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -193,3 +197,9 @@ class User(TimestampMixin, Base):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+
+@event.listens_for(User.personal_number, "set")
+def _keep_lookup_hash(user: User, value, _old, _initiator) -> None:
+    # Whoever sets the personal number (a service, the demo data, a test), its hash follows.
+    user.personal_number_hash = cipher().lookup_hash(value) if value else None

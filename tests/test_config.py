@@ -3,7 +3,7 @@
 import pytest
 
 from adminapp import create_app
-from adminapp.config import ConfigError, from_environment
+from adminapp.config import TEST_ENCRYPTION_KEY, ConfigError, from_environment
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
@@ -13,8 +13,35 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
         create_app({"ENVIRON": {"KUNDPORTAL_ENV": "production"}})
 
 
+def test_production_refuses_to_start_without_the_data_encryption_key(tmp_path):
+    production = {"KUNDPORTAL_ENV": "production", "SECRET_KEY": "s" * 40}
+    with pytest.raises(ConfigError, match="DATA_ENCRYPTION_KEYS is not set"):
+        from_environment(tmp_path, production)
+    with pytest.raises(ConfigError, match="DATA_ENCRYPTION_KEYS is not set"):
+        create_app({"ENVIRON": production})
+    with pytest.raises(ConfigError, match="key 2 is not a Fernet key"):
+        from_environment(
+            tmp_path, {**production, "DATA_ENCRYPTION_KEYS": f"{TEST_ENCRYPTION_KEY},secret"}
+        )
+    assert not (tmp_path / "data_encryption_key").exists()  # production writes no key file
+
+
+def test_development_generates_an_encryption_key_once_and_keeps_it(tmp_path):
+    first = from_environment(tmp_path, {})["DATA_ENCRYPTION_KEYS"]
+    assert first == from_environment(tmp_path, {})["DATA_ENCRYPTION_KEYS"]
+    assert len(first) == 1 and len(first[0]) == 44
+    assert (tmp_path / "data_encryption_key").stat().st_mode & 0o777 == 0o600
+
+
 def test_production_cookies_are_secure(tmp_path):
-    config = from_environment(tmp_path, {"KUNDPORTAL_ENV": "production", "SECRET_KEY": "s" * 40})
+    config = from_environment(
+        tmp_path,
+        {
+            "KUNDPORTAL_ENV": "production",
+            "SECRET_KEY": "s" * 40,
+            "DATA_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        },
+    )
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"

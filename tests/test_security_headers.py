@@ -6,6 +6,7 @@ import re
 import pytest
 
 from adminapp import create_app
+from adminapp.config import TEST_ENCRYPTION_KEY
 from adminapp.security import CONTENT_SECURITY_POLICY
 
 from .conftest import csrf_token_from
@@ -67,6 +68,7 @@ def test_production_turns_hsts_on(tmp_path):
             "ENVIRON": {
                 "KUNDPORTAL_ENV": "production",
                 "SECRET_KEY": "x" * 40,
+                "DATA_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
             }
         }

@@ -12,7 +12,9 @@ from sqlalchemy import inspect
 from models import AuditAction, AuditEvent, Customer, User, db
 
 # Never copied into the trail; a change to them is recorded as "changed".
-SECRET_FIELDS = frozenset({"password_hash", "session_epoch", "personal_number", "totp_secret"})
+SECRET_FIELDS = frozenset(
+    {"password_hash", "session_epoch", "personal_number", "personal_number_hash", "totp_secret"}
+)
 
 
 @dataclass(frozen=True)
