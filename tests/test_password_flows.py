@@ -208,6 +208,7 @@ def test_forgot_password_answers_the_same_for_known_and_unknown(app, client, wor
     known = _forgot(client, world.a.orderer_email)
     unknown = _forgot(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
+
     # The same page, but for the CSRF token of the language picker: it carries the second it
     # was made in, and the two answers may straddle a second.
     def page(response):
