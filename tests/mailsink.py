@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -42,6 +43,9 @@ class _Handler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
             self.sink.received.append(Received(envelope.mail_from, envelope.rcpt_tos, parsed))
+        self.sink.arrived.set()
+        # A slow server: it has the message, the client does not know yet.
+        await asyncio.sleep(self.sink.reply_delay)
         return "250 Message accepted for delivery"
 
 
@@ -58,6 +62,8 @@ class MailSink:
         self.port = free_port()
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        self.arrived = threading.Event()  # set when a message has come in
+        self.reply_delay = 0.0  # seconds between taking a message and saying so
         self._controller: Controller | None = None
 
     def start(self) -> None:

@@ -318,3 +318,51 @@ def test_a_resend_after_a_crash_has_the_same_message_id(app, mail_server, monkey
     first, second = mail_server.to("once@example.com")
     assert first.message_id == second.message_id
     assert re.fullmatch(r"<kundportal\.outbox\.\d+\.\d{14}@[\w.-]+>", first.message_id)
+
+
+def test_a_worker_killed_before_the_servers_reply_resends_with_the_same_message_id(
+    app, mail_server, tmp_path
+):
+    """A real crash: `flask outbox send` in its own process is SIGKILLed while a slow SMTP
+    server holds the message it received; the next run sends it again, with the same
+    Message-ID, so the two copies are recognisable as one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from adminapp.config import TEST_ENCRYPTION_KEY
+
+    with app.app_context():
+        _queue(1, to="crash@example.com")
+        db.session.commit()
+    mail_server.reply_delay = 30
+    env = {
+        **os.environ,
+        "KUNDPORTAL_ENV": "development",
+        "KUNDPORTAL_INSTANCE": str(tmp_path),
+        "SECRET_KEY": "test-secret-key",
+        "DATA_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail_server.port),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "send"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert mail_server.arrived.wait(timeout=60), "the worker sent nothing"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert _statuses(app) == {"queued": 1}  # never marked sent
+    mail_server.reply_delay = 0
+    assert deliver(app)["sent"] == 1
+    first, second = mail_server.to("crash@example.com")
+    assert first.message_id == second.message_id
+    assert _statuses(app) == {"sent": 1}
