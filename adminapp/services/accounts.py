@@ -11,6 +11,7 @@ from sqlalchemy import select
 from models import (
     AuditAction,
     AuthChallenge,
+    ChallengeMethod,
     CreatedVia,
     OutboxMessage,
     TokenPurpose,
@@ -23,7 +24,7 @@ from models import (
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed
 from ..i18n import LOCALES
-from . import notifications, strong_auth, tokens
+from . import notifications, personal_data, strong_auth, tokens
 from .audit import Actor, record
 from .guards import ensure_not_switched
 from .states import move
@@ -86,9 +87,54 @@ def warn_of_login_attempts(email: str, *, minutes: int) -> None:
         record(AuditAction.LOGIN_PAUSED, actor=Actor.for_system("login"), obj=user)
 
 
-def record_login(user: User, *, actor: Actor) -> None:
+def record_login(user: User, *, actor: Actor, method: str = "password") -> None:
+    """The login, with how the person proved who they are (password, totp, recovery, bankid)."""
     user.last_login_at = utcnow()
-    record(AuditAction.LOGIN, actor=actor, obj=user)
+    record(AuditAction.LOGIN, actor=actor, obj=user, changes={"method": method})
+
+
+def start_bankid_login(*, end_user_ip: str) -> AuthChallenge:
+    """A BankID identification for the login page: whoever completes it is looked up by the
+    personal number BankID returns (nobody is named beforehand)."""
+    return strong_auth.start(
+        purpose=strong_auth.LOGIN_PURPOSE,
+        object_id=None,
+        text=_("Log in to Kundportal"),
+        method=ChallengeMethod.BANKID,
+        end_user_ip=end_user_ip,
+    )
+
+
+def finish_bankid_login(public_id: str) -> User:
+    """The user whose personal number BankID confirmed; the challenge is used up. Refused
+    (NotAllowed, with what to do next) when no user, or no user who may log in, has it."""
+    challenge = strong_auth.completed(
+        public_id, purpose=strong_auth.LOGIN_PURPOSE, object_id=None, user=None
+    )
+    personal_number = (
+        challenge.evidence.get("completion_data", {}).get("user", {}).get("personalNumber", "")
+    )
+    users = personal_data.users_with_personal_number(personal_number)
+    strong_auth.use(challenge)
+    if not users:
+        raise NotAllowed(
+            _(
+                "No user in Kundportal has your personal number. Ask your administrator to add "
+                "it to your account, then log in with BankID again."
+            )
+        )
+    if len(users) > 1:
+        raise NotAllowed(
+            _(
+                "Your personal number belongs to more than one account. Log in with your email "
+                "address and password, or ask your administrator."
+            )
+        )
+    (user,) = users
+    if not user.may_log_in:
+        raise NotAllowed(_("Your account cannot log in at the moment. Ask your administrator."))
+    record_login(user, actor=Actor(user=user), method="bankid")
+    return user
 
 
 def log_out(*, actor: Actor) -> None:

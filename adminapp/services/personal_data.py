@@ -37,14 +37,23 @@ def personal_number_hashes(text: str) -> list[str]:
     return cipher().lookup_hashes(canonical)
 
 
-def find_user_by_personal_number(personal_number: str) -> User | None:
-    """The user with this personal number, found by its keyed hash."""
+def users_with_personal_number(personal_number: str) -> list[User]:
+    """The users with this personal number, found by its keyed hash (a person may have an
+    account at two customers)."""
     hashes = personal_number_hashes(personal_number)
     if not hashes:
-        return None
-    return db.session.scalars(
-        select(User).where(User.personal_number_hash.in_(hashes)).order_by(User.id)
-    ).first()
+        return []
+    return list(
+        db.session.scalars(
+            select(User).where(User.personal_number_hash.in_(hashes)).order_by(User.id)
+        )
+    )
+
+
+def find_user_by_personal_number(personal_number: str) -> User | None:
+    """The first user with this personal number, or None."""
+    users = users_with_personal_number(personal_number)
+    return users[0] if users else None
 
 
 def rotate_encryption() -> dict[str, int]:

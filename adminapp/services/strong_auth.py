@@ -215,13 +215,20 @@ def resend_code(challenge: AuthChallenge) -> None:
     _send_code(challenge, now=utcnow())
 
 
+# A login proves who is there and approves no text: BankID's identification, not a signature.
+LOGIN_PURPOSE = "login"
+
+
 def _start_bankid(challenge: AuthChallenge, *, end_user_ip: str) -> None:
     try:
-        started = bankid_client().sign(
-            end_user_ip,
-            challenge.text,
-            personal_number=challenge.personal_number or None,
-        )
+        if challenge.purpose == LOGIN_PURPOSE:
+            started = bankid_client().auth(end_user_ip, user_visible_data=challenge.text)
+        else:
+            started = bankid_client().sign(
+                end_user_ip,
+                challenge.text,
+                personal_number=challenge.personal_number or None,
+            )
     except bankid.BankIDError as exc:
         raise NotAllowed(bankid.error_message(exc)) from exc
     challenge.order_ref = started.order_ref

@@ -64,7 +64,7 @@ def test_public_pages(page):
     page.goto("/login")
     page.get_by_label("Email").fill("nobody@example.com")
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     assert_accessible(page, "login with a wrong password")
     page.goto("/apply/")
     page.locator("main form [type=submit]").last.click()

@@ -1,6 +1,7 @@
 """Browser: staff add a user; the invitation, read in the back office's outbox, leads to a
 logged-in session."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import User, UserStatus, db
@@ -26,7 +27,7 @@ def test_invitation_from_the_outbox_to_a_logged_in_session(app, page, world):
     # The invitation waits in the outbox; staff open it and follow its link.
     page.goto("/admin/outbox/")
     page.get_by_title("View Record").first.click()
-    assert page.get_by_text("You are invited to Kundportal").first.is_visible()
+    expect(page.get_by_text("You are invited to Kundportal").first).to_be_visible()
     link = page.locator("#email-text a").first
     href = link.get_attribute("href")
     assert "/password/set/" in href
@@ -36,8 +37,8 @@ def test_invitation_from_the_outbox_to_a_logged_in_session(app, page, world):
     page.get_by_label("Repeat the new password").fill("welcome-to-the-portal")
     page.get_by_role("button", name="Save password").click()
     page.wait_for_url("**/portal/")
-    assert page.get_by_text("Your password is saved and you are logged in.").is_visible()
-    assert page.get_by_role("link", name="Wera Welcome").is_visible()  # the user menu
+    expect(page.get_by_text("Your password is saved and you are logged in.")).to_be_visible()
+    expect(page.get_by_role("link", name="Wera Welcome")).to_be_visible()  # the user menu
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email="wera@example.com"))
         assert user.status == UserStatus.ACTIVE

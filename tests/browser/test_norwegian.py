@@ -50,7 +50,7 @@ def test_a_norwegian_office_adds_an_orderer_switches_to_it_and_orders(app, page_
     assert page.locator("html").get_attribute("lang") == "nb"
     page.get_by_label(nb("Email"), exact=True).fill("nina@nord.example.no")
     page.get_by_label(nb("Password"), exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name=nb("Log in")).click()
+    page.get_by_role("button", name=nb("Log in"), exact=True).click()
     page.wait_for_url("**/portal/")
 
     # «Bestillere» → «Legg til bestiller», with the administrator's own email.

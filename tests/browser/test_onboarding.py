@@ -60,7 +60,7 @@ def _log_in_sv(page, email):
     page.goto("/login")
     page.get_by_label(sv("Email"), exact=True).fill(email)
     page.get_by_label(sv("Password"), exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name=sv("Log in")).click()
+    page.get_by_role("button", name=sv("Log in"), exact=True).click()
 
 
 def _log_out_sv(page):
@@ -194,7 +194,7 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
     swedish.goto(re.search(r"http://\S+/attest/\S+", email.body_text).group(0))
     swedish.get_by_label(sv("Email"), exact=True).fill("asa@ost.example.com")
     swedish.get_by_label(sv("Password"), exact=True).fill(factories.PASSWORD)
-    swedish.get_by_role("button", name=sv("Log in")).click()
+    swedish.get_by_role("button", name=sv("Log in"), exact=True).click()
     swedish.wait_for_url(f"**/portal/attest/{order_id}")
     assert_accessible(swedish, "the order to attest, in Swedish")
     swedish.get_by_label(sv("BankID"), exact=True).check()

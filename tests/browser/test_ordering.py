@@ -76,7 +76,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     page.goto(link)
     page.get_by_label("Email").fill(world.a.attestant_email)
     page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url(f"**/portal/attest/{order_id}")
     assert page.get_by_text("North (SE5566778899-0101)").is_visible()
     page.get_by_label("BankID").check()

@@ -79,3 +79,28 @@ def test_leaving_the_bankid_page_cancels_the_order(app, page, attestant, bankid)
         challenge = db.session.scalar(select(AuthChallenge))
         assert challenge.status == ChallengeStatus.CANCELLED
     assert bankid.orders[0].status != "pending" or bankid.orders[0].gone
+
+
+def test_log_in_with_bankid_in_the_simulator_without_a_password(app, page, world, bankid):
+    bankid.auto_approve = False
+    with app.app_context():
+        user = db.session.get(User, world.a.attestant_id)
+        user.personal_number = bankid.person.personal_number
+        user.password_hash = None  # this user has no password at all
+        db.session.commit()
+    page.goto("/login")
+    page.get_by_role("button", name="Log in with BankID").click()
+    page.wait_for_url("**/challenge/**")
+    expect(page.get_by_role("heading", name="Log in with BankID")).to_be_visible()
+    assert page.locator("#bankid-qr svg").is_visible()
+
+    phone = page.context.new_page()
+    phone.goto(bankid.control_url)
+    phone.get_by_role("button", name="Approve").first.click()
+    expect(phone.get_by_text("No open orders")).to_be_visible()
+    phone.goto("about:blank")
+    phone.close()
+
+    page.wait_for_url("**/portal/", timeout=15_000)
+    page.goto("/account/")
+    assert world.a.attestant_email in page.content()

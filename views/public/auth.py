@@ -21,15 +21,18 @@ from adminapp.auth import current_actor
 from adminapp.extensions import limiter
 from adminapp.services.accounts import (
     authenticate,
+    finish_bankid_login,
     log_out,
     record_login,
+    start_bankid_login,
     warn_of_login_attempts,
 )
 from adminapp.services.audit import Actor
 
 from ..outcome import run_service
 from . import link_tokens
-from .forms import LoginForm, LogoutForm
+from .challenge import challenge_url
+from .forms import BankIDLoginForm, LoginForm, LogoutForm
 from .links import home_for, safe_next
 from .two_factor import MUST_ENROL_KEY, start_second_step
 
@@ -94,7 +97,51 @@ def login():
                 session[MUST_ENROL_KEY] = True
             run_service(lambda: record_login(user, actor=Actor(user=user)))
             return redirect(next_url or home_for(user))
-    return render_template("auth/login.html", form=form, error=error, next_url=next_url)
+    return render_template(
+        "auth/login.html",
+        form=form,
+        bankid_form=BankIDLoginForm(formdata=None),
+        error=error,
+        next_url=next_url,
+    )
+
+
+def _log_in(user, next_url: str | None):
+    """A fresh session for `user`, who proved who they are."""
+    link_tokens.fresh_session()
+    login_user(user)
+    session.permanent = True
+    return redirect(next_url or home_for(user))
+
+
+@bp.route("/login/bankid", methods=["POST"])
+@limiter.limit(_login_limit)
+def bankid_login():
+    """ "Log in with BankID": a BankID identification, on this device or by QR code."""
+    next_url = safe_next(request.args.get("next"))
+    if not BankIDLoginForm().validate_on_submit():
+        return redirect(url_for("auth.login"))
+    outcome = run_service(
+        lambda: start_bankid_login(end_user_ip=request.remote_addr or "127.0.0.1")
+    )
+    if not outcome.ok:
+        return redirect(url_for("auth.login"))
+    done = url_for("auth.bankid_login_done", challenge=outcome.value.public_id, next=next_url)
+    return redirect(challenge_url(outcome.value, next_url=done, back_url=url_for("auth.login")))
+
+
+@bp.route("/login/bankid/done")
+@limiter.limit(_login_limit)
+def bankid_login_done():
+    """Where the BankID page sends the browser once BankID confirmed who is there."""
+    outcome = run_service(
+        lambda: finish_bankid_login(request.args.get("challenge", "")),
+        flash_refusal=False,
+        keep_on_refusal=True,  # the identification is used up, whatever it found
+    )
+    if not outcome.ok:
+        return render_template("auth/bankid_refused.html", message=str(outcome.refusal)), 403
+    return _log_in(outcome.value, safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

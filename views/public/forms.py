@@ -16,6 +16,10 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
+class BankIDLoginForm(FlaskForm):
+    submit = SubmitField(_l("Log in with BankID"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
 

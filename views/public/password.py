@@ -67,7 +67,9 @@ def _link_page(handle: str, purpose: TokenPurpose, title: str):
             session.clear()
             login_user(user)
             session.permanent = True
-            run_service(lambda: accounts.record_login(user, actor=Actor(user=user)))
+            run_service(
+                lambda: accounts.record_login(user, actor=Actor(user=user), method="password_link")
+            )
             flash(_("Your password is saved and you are logged in."), "success")
             return redirect(home_for(user))
     return render_template("auth/choose_password.html", form=form, user=user, title=title)

@@ -83,7 +83,7 @@ def verify():
             login_user(user)
             session.permanent = True
             # Commits the code's claim too (two_factor.verify): it works once.
-            run_service(lambda: record_login(user, actor=Actor(user=user)))
+            run_service(lambda: record_login(user, actor=Actor(user=user), method=how))
             if how == "recovery":
                 flash(_("You used a recovery code; it cannot be used again."), "warning")
             return redirect(next_url or home_for(user))
