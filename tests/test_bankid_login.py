@@ -127,3 +127,81 @@ def test_the_login_page_offers_bankid_in_each_language(client):
     for language, words in (("sv", "Logga in med BankID"), ("nb", "Logg inn med BankID")):
         page = client.get("/login", headers={"Accept-Language": language}).get_data(as_text=True)
         assert re.search(words, page), language
+
+
+# -- verify with BankID instead of choosing a password ---------------------------------------
+
+
+def _invited(app, world) -> tuple[int, str]:
+    from adminapp.services.audit import Actor
+    from adminapp.services.users import invite
+    from models import OutboxMessage
+
+    from . import factories
+
+    with app.app_context():
+        user = factories.user(
+            customer=db.session.get(factories.Customer, world.a.customer_id),
+            email="ines@example.com",
+            name="Ines Invited",
+            password=None,
+            status=UserStatus.INVITED,
+        )
+        invite(user, actor=Actor.for_system("test"))
+        db.session.commit()
+        body = db.session.scalar(
+            select(OutboxMessage.body_text).filter_by(recipient="ines@example.com")
+        )
+        return user.id, re.search(r"http://portal\.test(/password/set/\S+)", body).group(1)
+
+
+def _verify_with_bankid(client, link):
+    from .conftest import open_link
+
+    page_url = open_link(client, link)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Verify with BankID instead" in page
+    started = client.post(f"{page_url}/bankid", data={"csrf_token": csrf_token_from(page)})
+    assert started.headers["Location"].startswith("/challenge/")
+    return client.get(_through_bankid(client, started.headers["Location"]))
+
+
+def test_an_invited_user_verifies_with_bankid_and_needs_no_password(app, client, world, bankid):
+    user_id, link = _invited(app, world)
+    response = _verify_with_bankid(client, link)
+    assert response.status_code == 302 and response.headers["Location"] == "/portal/"
+    assert "verified with BankID" in client.get("/portal/").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.status == UserStatus.ACTIVE
+        assert user.password_hash is None
+        # Taken from BankID's answer, never typed.
+        assert user.personal_number == bankid.person.personal_number
+    assert client.get(link, follow_redirects=True).status_code == 410  # the link is used
+    # From now on BankID logs them in.
+    other = app.test_client()
+    assert other.get(_through_bankid(other, _start(other))).headers["Location"] == "/portal/"
+
+
+def test_a_personal_number_of_another_account_is_refused_and_changes_nothing(
+    app, client, world, bankid
+):
+    _give_personal_number(app, world.a.orderer_id, bankid.person.personal_number)
+    user_id, link = _invited(app, world)
+    response = _verify_with_bankid(client, link)
+    assert response.status_code == 403
+    assert "already belongs to another account" in response.get_data(as_text=True)
+    assert client.get("/portal/").status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.status == UserStatus.INVITED and user.personal_number is None
+    assert client.get(link, follow_redirects=True).status_code == 200  # the link still works
+
+
+def test_a_password_reset_page_offers_no_bankid_verification(app, client, world):
+    from .test_password_flows import _forgot, _reset_links
+
+    _forgot(client, world.a.orderer_email)
+    (token,) = _reset_links(app, world.a.orderer_email)
+    page = client.get(f"/password/reset/{token}", follow_redirects=True).get_data(as_text=True)
+    assert "Choose a new password" in page and "Verify with BankID instead" not in page

@@ -243,6 +243,59 @@ def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> Us
     return user
 
 
+# The invitation's alternative to a password: BankID proves who the invited person is.
+INVITATION_PURPOSE = "invitation"
+
+
+def start_invitation_bankid(raw: str, *, end_user_ip: str) -> AuthChallenge:
+    """The invited user verifies with BankID instead of choosing a password (the link stays
+    unused until it is done)."""
+    user = user_for_password_link(raw, TokenPurpose.SET_PASSWORD)
+    return strong_auth.start(
+        purpose=INVITATION_PURPOSE,
+        object_id=user.id,
+        text=_("Verify your Kundportal account, %(name)s", name=user.name),
+        method=ChallengeMethod.BANKID,
+        end_user_ip=end_user_ip,
+    )
+
+
+def finish_invitation_bankid(raw: str, public_id: str) -> User:
+    """BankID confirmed who followed the invitation: their personal number is taken from
+    BankID's answer (never typed), the link is used up and the account is active. Refused
+    when another account already has that personal number."""
+    user = user_for_password_link(raw, TokenPurpose.SET_PASSWORD)
+    challenge = strong_auth.completed(
+        public_id, purpose=INVITATION_PURPOSE, object_id=user.id, user=None
+    )
+    personal_number = (
+        challenge.evidence.get("completion_data", {}).get("user", {}).get("personalNumber", "")
+    )
+    strong_auth.use(challenge)
+    owners = [u for u in personal_data.users_with_personal_number(personal_number) if u != user]
+    if owners:
+        raise NotAllowed(
+            _(
+                "Your personal number already belongs to another account in Kundportal. Log in "
+                "to that account, or ask your administrator."
+            )
+        )
+    tokens.use(raw, TokenPurpose.SET_PASSWORD)
+    tokens.revoke(user, *PASSWORD_LINKS)
+    actor = Actor(user=user)
+    user.personal_number = personal_number
+    if user.status == UserStatus.INVITED:
+        move(
+            user,
+            UserStatus.ACTIVE,
+            actor=actor,
+            action=AuditAction.ACTIVATE,
+            changes={"verified_with": "bankid"},
+        )
+    record_login(user, actor=actor, method="bankid")
+    return user
+
+
 def change_own_password(user: User, current: str, new: str, *, actor: Actor) -> None:
     """A logged-in user changes their password; the current one must be given."""
     ensure_not_switched(actor)

@@ -20,6 +20,10 @@ class BankIDLoginForm(FlaskForm):
     submit = SubmitField(_l("Log in with BankID"))
 
 
+class BankIDVerifyForm(FlaskForm):
+    submit = SubmitField(_l("Verify with BankID instead"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
 

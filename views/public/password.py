@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -14,7 +23,8 @@ from models import TokenPurpose
 
 from ..outcome import run_service
 from . import link_tokens
-from .forms import ForgotPasswordForm, NewPasswordForm
+from .challenge import challenge_url
+from .forms import BankIDVerifyForm, ForgotPasswordForm, NewPasswordForm
 from .links import home_for
 
 bp = Blueprint("password", __name__, url_prefix="/password")
@@ -72,7 +82,16 @@ def _link_page(handle: str, purpose: TokenPurpose, title: str):
             )
             flash(_("Your password is saved and you are logged in."), "success")
             return redirect(home_for(user))
-    return render_template("auth/choose_password.html", form=form, user=user, title=title)
+    return render_template(
+        "auth/choose_password.html",
+        form=form,
+        user=user,
+        title=title,
+        bankid_form=BankIDVerifyForm(formdata=None)
+        if purpose == TokenPurpose.SET_PASSWORD
+        else None,
+        handle=handle,
+    )
 
 
 @bp.route("/set/<token>")
@@ -86,6 +105,46 @@ def set_password(token: str):
 @limiter.limit(_token_page_limit)
 def set_password_page(handle: str):
     return _link_page(handle, TokenPurpose.SET_PASSWORD, _("Choose a password"))
+
+
+@bp.route("/set/l/<handle>/bankid", methods=["POST"])
+@limiter.limit(_token_page_limit)
+def set_password_bankid(handle: str):
+    """ "Verify with BankID instead": no password; BankID gives the personal number."""
+    token = link_tokens.token_for(handle)
+    if token is None or not BankIDVerifyForm().validate_on_submit():
+        return redirect(url_for("password.set_password_page", handle=handle))
+    outcome = run_service(
+        lambda: accounts.start_invitation_bankid(
+            token, end_user_ip=request.remote_addr or "127.0.0.1"
+        )
+    )
+    if not outcome.ok:
+        return redirect(url_for("password.set_password_page", handle=handle))
+    done = url_for(
+        "password.set_password_bankid_done", handle=handle, challenge=outcome.value.public_id
+    )
+    back = url_for("password.set_password_page", handle=handle)
+    return redirect(challenge_url(outcome.value, next_url=done, back_url=back))
+
+
+@bp.route("/set/l/<handle>/bankid/done")
+@limiter.limit(_token_page_limit)
+def set_password_bankid_done(handle: str):
+    token = link_tokens.token_for(handle) or ""
+    outcome = run_service(
+        lambda: accounts.finish_invitation_bankid(token, request.args.get("challenge", "")),
+        flash_refusal=False,
+        keep_on_refusal=True,  # the identification is used up, whatever it found
+    )
+    if not outcome.ok:
+        return render_template("auth/bankid_refused.html", message=str(outcome.refusal)), 403
+    user = outcome.value
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    flash(_("Your account is verified with BankID and you are logged in."), "success")
+    return redirect(home_for(user))
 
 
 @bp.route("/reset/<token>")
