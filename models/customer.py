@@ -59,6 +59,8 @@ class Customer(TimestampMixin, Base):
     # Four eyes: an orderer may not attest their own order (off by default, as the seed
     # lets one person do both).
     require_four_eyes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "e-ID only": the customer's users log in with BankID, never with a password.
+    eid_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     users: Mapped[list[User]] = relationship(back_populates="customer", passive_deletes=True)
     care_units: Mapped[list[CareUnit]] = relationship(

@@ -26,6 +26,7 @@ COMMON_LABELS = {
     "language": _l("Language"),
     "locale": _l("Language"),
     "require_four_eyes": _l("Four eyes"),
+    "eid_only": _l("e-ID only"),
     "application": _l("Application"),
     "method": _l("Method"),
     "title": _l("Title"),

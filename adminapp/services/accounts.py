@@ -58,7 +58,7 @@ def authenticate(email: str, password: str) -> User | None:
     Costs one hash check whether or not the email exists.
     """
     user = login_user_by_email(email or "")
-    if user is None or not user.may_log_in:
+    if user is None or not user.may_log_in or eid_only(user):
         passwords.verify_password(None, password)
         return None
     if not passwords.verify_password(user.password_hash, password):
@@ -66,6 +66,18 @@ def authenticate(email: str, password: str) -> User | None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def eid_only(user: User) -> bool:
+    """The user's customer has its users log in with e-ID only: no password is any use."""
+    return bool(user.customer is not None and user.customer.eid_only)
+
+
+def _refuse_password_if_eid_only(user: User) -> None:
+    if eid_only(user):
+        raise NotAllowed(
+            _("Your organisation logs in with e-ID only: use BankID, no password is needed.")
+        )
 
 
 def warn_of_login_attempts(email: str, *, minutes: int) -> None:
@@ -208,8 +220,8 @@ def request_password_reset(email: str, *, actor: Actor) -> None:
     if user.status == UserStatus.INVITED:
         invite(user, actor=actor)
         return
-    if not user.may_log_in:
-        return
+    if not user.may_log_in or eid_only(user):
+        return  # e-ID only: there is no password to reset
     tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
     token = tokens.issue(TokenPurpose.RESET_PASSWORD, user=user)
     notifications.password_reset(user, token)
@@ -231,6 +243,7 @@ def set_password_with_link(raw: str, purpose: TokenPurpose, password: str) -> Us
     Every other password link of the user dies and every other session is logged out.
     """
     user = user_for_password_link(raw, purpose)
+    _refuse_password_if_eid_only(user)
     check_password(user, password)
     tokens.use(raw, purpose)
     tokens.revoke(user, *PASSWORD_LINKS)
@@ -299,6 +312,7 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
 def change_own_password(user: User, current: str, new: str, *, actor: Actor) -> None:
     """A logged-in user changes their password; the current one must be given."""
     ensure_not_switched(actor)
+    _refuse_password_if_eid_only(user)
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not right."), field="current")
     set_password(user, new, actor=actor)

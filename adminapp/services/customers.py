@@ -20,6 +20,7 @@ from models import (
     CustomerApplication,
     CustomerStatus,
     Order,
+    TokenPurpose,
     User,
     db,
 )
@@ -27,7 +28,7 @@ from models import (
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..i18n import known_language, language_of_country
 from ..validation import normalise_org_number
-from . import notifications
+from . import notifications, tokens
 from .audit import Actor, changes_of, record, snapshot_of
 from .guards import ensure_not_switched
 from .records import assign
@@ -110,18 +111,45 @@ def delete_customer(customer: Customer, *, actor: Actor) -> None:
     db.session.delete(customer)
 
 
-def update_settings(customer: Customer, *, require_four_eyes: bool, actor: Actor) -> None:
-    """The customer admin's settings (so far: four eyes on attestation)."""
+def update_settings(
+    customer: Customer, *, require_four_eyes: bool, eid_only: bool | None = None, actor: Actor
+) -> None:
+    """The customer admin's settings: four eyes on attestation, and e-ID only.
+
+    Turning "e-ID only" on removes the password of every user of the customer (they log in
+    with BankID from then on) and kills their password links; the admin who does it must have
+    a personal number, or they would lock themselves out."""
     ensure_not_switched(actor)
-    old = customer.require_four_eyes
-    if old != require_four_eyes:
+    eid_only = customer.eid_only if eid_only is None else eid_only
+    changes = {}
+    if customer.require_four_eyes != require_four_eyes:
+        changes["require_four_eyes"] = [customer.require_four_eyes, require_four_eyes]
         customer.require_four_eyes = require_four_eyes
-        record(
-            AuditAction.UPDATE,
-            actor=actor,
-            obj=customer,
-            changes={"require_four_eyes": [old, require_four_eyes]},
-        )
+    if customer.eid_only != eid_only:
+        if eid_only and not (actor.user and actor.user.personal_number):
+            raise InvalidInput(
+                _(
+                    "Add your personal number under My account first: with e-ID only, you too "
+                    "log in with BankID."
+                ),
+                field="eid_only",
+            )
+        changes["eid_only"] = [customer.eid_only, eid_only]
+        customer.eid_only = eid_only
+        if eid_only:
+            changes["passwords_removed"] = _remove_passwords(customer)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=customer, changes=changes)
+
+
+def _remove_passwords(customer: Customer) -> int:
+    users = db.session.scalars(
+        select(User).where(User.customer_id == customer.id, User.password_hash.is_not(None))
+    ).all()
+    for user in users:
+        user.password_hash = None
+        tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
+    return len(users)
 
 
 def suspend_customer(customer: Customer, *, reason: str, actor: Actor) -> None:

@@ -23,6 +23,13 @@ class SettingsForm(FlaskForm):
         _l("Four eyes: an orderer may not attest their own orders"),
         description=_l("Off by default: the same person may order and attest."),
     )
+    eid_only = BooleanField(
+        _l("e-ID only: our users log in with BankID, never with a password"),
+        description=_l(
+            "Turning it on removes every user's password. Users need their personal number on "
+            "their account to log in; new users verify with BankID when they are invited."
+        ),
+    )
 
 
 class SettingsView(CustomerAccess, BaseView):
@@ -35,7 +42,10 @@ class SettingsView(CustomerAccess, BaseView):
         form = SettingsForm(obj=customer)
         if form.validate_on_submit() and run_service(
             lambda: update_settings(
-                customer, require_four_eyes=form.require_four_eyes.data, actor=current_actor()
+                customer,
+                require_four_eyes=form.require_four_eyes.data,
+                eid_only=form.eid_only.data,
+                actor=current_actor(),
             ),
             form=form,
         ):

@@ -91,6 +91,7 @@ def _link_page(handle: str, purpose: TokenPurpose, title: str):
         if purpose == TokenPurpose.SET_PASSWORD
         else None,
         handle=handle,
+        eid_only=accounts.eid_only(user),
     )
 
 

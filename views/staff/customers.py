@@ -80,7 +80,16 @@ class SuspendForm(FlaskForm):
 
 
 class CustomerView(StaffModelView):
-    column_list = ("id", "name", "org_number", "country", "city", "status", "created_at")
+    column_list = (
+        "id",
+        "name",
+        "org_number",
+        "country",
+        "city",
+        "status",
+        "eid_only",
+        "created_at",
+    )
     column_labels = {
         "org_number": _l("Organisation number"),
         "created_at": _l("Created"),
