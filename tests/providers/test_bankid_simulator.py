@@ -256,7 +256,9 @@ def _start_command_line(tmp_path):
 
 def _wait_for_exit(process, reader, lines, output) -> None:
     try:
-        process.wait(timeout=10)
+        # Generous: on a loaded 2-core CI machine a stop (TLS servers closing, their threads
+        # joined) once took more than 10 s; a simulator that hangs still fails here.
+        process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
