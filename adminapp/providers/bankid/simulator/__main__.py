@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     # way keeps its ports, so the next `bin/run` cannot start one. Installed before it says it
     # serves, so that whoever reads that may stop it at once.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Ctrl+C too, explicitly: started in the background by a script (bin/run, CI), a process
+    # inherits SIGINT ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     simulator.start()
     try:
         _serve_until_stopped(simulator, person, args.manual)
