@@ -123,9 +123,7 @@ def finish_bankid_login(public_id: str) -> User:
     challenge = strong_auth.completed(
         public_id, purpose=strong_auth.LOGIN_PURPOSE, object_id=None, user=None
     )
-    personal_number = (
-        challenge.evidence.get("completion_data", {}).get("user", {}).get("personalNumber", "")
-    )
+    personal_number = strong_auth.confirmed_personal_number(challenge)
     users = personal_data.users_with_personal_number(personal_number)
     strong_auth.use(challenge)
     if not users:
@@ -281,9 +279,7 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
     challenge = strong_auth.completed(
         public_id, purpose=INVITATION_PURPOSE, object_id=user.id, user=None
     )
-    personal_number = (
-        challenge.evidence.get("completion_data", {}).get("user", {}).get("personalNumber", "")
-    )
+    personal_number = strong_auth.confirmed_personal_number(challenge)
     strong_auth.use(challenge)
     owners = [u for u in personal_data.users_with_personal_number(personal_number) if u != user]
     if owners:

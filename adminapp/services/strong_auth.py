@@ -418,6 +418,12 @@ def completed(
     return challenge
 
 
+def confirmed_personal_number(challenge: AuthChallenge) -> str:
+    """The personal number BankID confirmed in a completed challenge ("" for an SMS code)."""
+    completion = challenge.evidence.get("completion_data", {})
+    return completion.get("user", {}).get("personalNumber", "")
+
+
 def use(challenge: AuthChallenge) -> None:
     """Mark the challenge used by what it approved; of two simultaneous uses, one fails."""
     try:

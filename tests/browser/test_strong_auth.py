@@ -23,6 +23,18 @@ def attestant(app, world):
     return world.a.attestant_email
 
 
+def _approve_on_the_phone(page, bankid) -> None:
+    """Approve the open order "on the phone": in the simulator's own page."""
+    phone = page.context.new_page()
+    phone.goto(bankid.control_url)
+    phone.get_by_role("button", name="Approve").first.click()
+    expect(phone.get_by_text("No open orders")).to_be_visible()
+    # The simulator's page refreshes itself every 3 s; closing it in the middle of such a
+    # reload once hung Chromium's page close, so leave for a blank page first.
+    phone.goto("about:blank")
+    phone.close()
+
+
 def test_approve_with_an_sms_code_from_the_sms_log(app, page, attestant, sms_gateway):
     log_in(page, attestant, factories.PASSWORD)
     page.goto("/account/")
@@ -50,15 +62,7 @@ def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
     page.wait_for_timeout(2500)
     assert page.locator("#bankid-qr").inner_html() != first_qr  # the QR code moves on
 
-    # "On the phone": approve in the simulator's page.
-    phone = page.context.new_page()
-    phone.goto(bankid.control_url)
-    phone.get_by_role("button", name="Approve").first.click()
-    expect(phone.get_by_text("No open orders")).to_be_visible()
-    # The simulator's page refreshes itself every 3 s; closing it in the middle of such a
-    # reload once hung Chromium's page close, so leave for a blank page first.
-    phone.goto("about:blank")
-    phone.close()
+    _approve_on_the_phone(page, bankid)
 
     page.wait_for_url("**/account/", timeout=15_000)
     assert page.get_by_text("It works: you approved with BankID.").is_visible()
@@ -94,12 +98,7 @@ def test_log_in_with_bankid_in_the_simulator_without_a_password(app, page, world
     expect(page.get_by_role("heading", name="Log in with BankID")).to_be_visible()
     assert page.locator("#bankid-qr svg").is_visible()
 
-    phone = page.context.new_page()
-    phone.goto(bankid.control_url)
-    phone.get_by_role("button", name="Approve").first.click()
-    expect(phone.get_by_text("No open orders")).to_be_visible()
-    phone.goto("about:blank")
-    phone.close()
+    _approve_on_the_phone(page, bankid)
 
     page.wait_for_url("**/portal/", timeout=15_000)
     page.goto("/account/")
