@@ -15,6 +15,7 @@ from .auth import init_login
 from .extensions import babel, csrf, limiter, mail, migrate
 from .i18n import select_locale, select_timezone
 from .security import init_security_headers, trust_proxies
+from .services import oidc
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     init_login(app)
+    oidc.init_app(app)  # a relying party per e-ID provider in OIDC_PROVIDERS
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

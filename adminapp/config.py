@@ -7,9 +7,12 @@ Set the mode with `KUNDPORTAL_ENV`.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEVELOPMENT = "development"
@@ -93,6 +96,79 @@ def _encryption_keys(environ, mode: str, instance_path: Path) -> list[str]:
                 "(32 bytes, URL-safe base64, 44 characters)."
             )
     return keys
+
+
+# OpenID Connect providers for "Log in with …" (adminapp/services/oidc.py).
+OIDC_PROVIDER_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+OIDC_REQUIRED = ("issuer", "client_id", "personal_number_claim")
+OIDC_OPTIONAL = ("name", "client_secret", "scope", "acr_values", "token_endpoint_auth_method")
+OIDC_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def oidc_providers(raw) -> dict[str, dict[str, str]]:
+    """The OIDC_PROVIDERS setting, checked: JSON text (or a dict) mapping a provider key to
+    its settings. ConfigError says what is wrong; empty or unset means no providers."""
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise ConfigError(f"OIDC_PROVIDERS is not valid JSON: {exc}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            'OIDC_PROVIDERS must be a JSON object like {"freja": {"issuer": "https://…", '
+            '"client_id": "…", "personal_number_claim": "…"}}'
+        )
+    return {key: _oidc_provider(key, settings) for key, settings in raw.items()}
+
+
+def _oidc_provider(key, settings) -> dict[str, str]:
+    where = f"OIDC_PROVIDERS[{key!r}]"
+    if not isinstance(key, str) or not OIDC_PROVIDER_KEY.match(key):
+        raise ConfigError(
+            f"{where}: a provider key is 1-32 lower-case letters, digits, '-' or '_' "
+            "(it is part of the login address)"
+        )
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where} must be a JSON object")
+    unknown = sorted(set(settings) - set(OIDC_REQUIRED) - set(OIDC_OPTIONAL))
+    if unknown:
+        known = ", ".join(OIDC_REQUIRED + OIDC_OPTIONAL)
+        raise ConfigError(f"{where}: unknown setting {', '.join(unknown)} (known: {known})")
+    for name, value in settings.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {name} must be text")
+    for name in OIDC_REQUIRED:
+        if not settings.get(name, "").strip():
+            raise ConfigError(f"{where}: {name} is missing")
+    provider = {name: value.strip() for name, value in settings.items()}
+    issuer = provider["issuer"]
+    parts = urlsplit(issuer)
+    # Plain http only to this machine (a provider in development and the tests).
+    secure = parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    )
+    if not secure or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{where}: issuer must be an https:// address, not {issuer!r}")
+    provider.setdefault("name", key)
+    provider["scope"] = provider.get("scope") or "openid"
+    if "openid" not in provider["scope"].split():
+        raise ConfigError(f"{where}: scope must include openid, or no ID token comes back")
+    method = provider.get("token_endpoint_auth_method")
+    if method is not None and method not in OIDC_AUTH_METHODS:
+        raise ConfigError(
+            f"{where}: token_endpoint_auth_method must be one of {', '.join(OIDC_AUTH_METHODS)}"
+        )
+    if method != "none" and not provider.get("client_secret"):
+        raise ConfigError(
+            f"{where}: client_secret is missing (or set token_endpoint_auth_method to none "
+            "for a public client)"
+        )
+    return provider
 
 
 def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
@@ -211,6 +287,9 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "BANKID_SIMULATOR_CONTROL_URL": environ.get(
             "BANKID_SIMULATOR_CONTROL_URL", "" if production else "http://127.0.0.1:8444/sim/"
         ),
+        # Log in with other e-IDs (Freja eID, SITHS eID, ID-porten) through OpenID Connect.
+        "OIDC_PROVIDERS": oidc_providers(environ.get("OIDC_PROVIDERS", "")),
+        "OIDC_TIMEOUT_SECONDS": _int(environ, "OIDC_TIMEOUT_SECONDS", 10),
         # Staff log in with a TOTP code too; required in production.
         "STAFF_TOTP_REQUIRED": _bool(environ.get("STAFF_TOTP_REQUIRED"), production),
         # Argon2id: the library's defaults (RFC 9106's low-memory profile) unless told.

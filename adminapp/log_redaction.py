@@ -16,6 +16,10 @@ LINK_TOKEN = re.compile(
     r"(/password/(?:set|reset)/|/register/confirm/|/sign/|/attest/)(?!l/)([A-Za-z0-9_\-]{24,})"
 )
 REDACTED = r"\1[token]"
+# The address an OpenID Connect provider sends the browser back to (views/public/oidc.py):
+# its code and state are worth a login until used, so their values go too.
+OIDC_CALLBACK = re.compile(r"/login/oidc/[^/?\s]+/callback\?[^\s\"]*")
+OIDC_SECRET_PARAMETER = re.compile(r"([?&](?:code|state)=)[^&\s\"]*")
 LOGGERS = (
     "werkzeug",
     "gunicorn.access",
@@ -27,7 +31,8 @@ LOGGERS = (
 
 
 def redact(text: str) -> str:
-    return LINK_TOKEN.sub(REDACTED, text)
+    text = LINK_TOKEN.sub(REDACTED, text)
+    return OIDC_CALLBACK.sub(lambda m: OIDC_SECRET_PARAMETER.sub(r"\1[redacted]", m.group()), text)
 
 
 class RedactLinkTokens(logging.Filter):

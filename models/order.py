@@ -179,7 +179,8 @@ class OrderDecision(Base):
     )
     user_name: Mapped[str] = mapped_column(String(200))  # kept if the user is deleted
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    method: Mapped[str] = mapped_column(String(20), default="")  # sms, bankid; empty: rejected
+    # sms, bankid; empty: rejected in the portal (no proof asked of a logged-in attestant)
+    method: Mapped[str] = mapped_column(String(20), default="")
     evidence: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     reason: Mapped[str] = mapped_column(Text, default="")
 

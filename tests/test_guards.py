@@ -103,6 +103,16 @@ def _calls(world):
             order, reason="No.", actor=as_attestant, submitted_in_this_session=False
         ),
         attestation.open_link: lambda: attestation.open_link(attest_link, actor=as_attestant),
+        # From the emailed link, the holder of a switched session acts for nobody either.
+        attestation.check_link_session: lambda: attestation.check_link_session(
+            order, attestant, actor=signatory
+        ),
+        attestation.start_from_link: lambda: attestation.start_from_link(
+            attest_link, method="sms", actor=signatory, end_user_ip="127.0.0.1"
+        ),
+        attestation.decide_from_link: lambda: attestation.decide_from_link(
+            attest_link, "any", actor=signatory
+        ),
         agreements.start_signature: lambda: agreements.start_signature(
             agreement, method="sms", end_user_ip="127.0.0.1", actor=signatory
         ),
@@ -147,7 +157,9 @@ def test_every_guarded_service_is_tried_here(app, world):
 @pytest.mark.parametrize(
     "service",
     sorted(
-        _guarded_services() | {impersonation.switch}, key=lambda f: f"{f.__module__}.{f.__name__}"
+        _guarded_services()
+        | {impersonation.switch, attestation.start_from_link, attestation.decide_from_link},
+        key=lambda f: f"{f.__module__}.{f.__name__}",
     ),
     ids=lambda f: f"{f.__module__.rsplit('.', 1)[-1]}.{f.__name__}",
 )

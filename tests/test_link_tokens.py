@@ -131,7 +131,7 @@ def test_no_token_in_any_log_line_of_the_emailed_links_journeys(app, world, serv
         rita = db.session.scalar(select(User).filter_by(email="rita@example.com"))
         assert rita.status == UserStatus.PENDING_APPROVAL
 
-    # An attestation link opened before logging in: the login page, then the order.
+    # An attestation link opened before logging in: its page, the login, then the order.
     with app.app_context():
         orderer = db.session.get(User, world.a.orderer_id)
         order = factories.order(orderer=orderer, status=OrderStatus.AWAITING_ATTESTATION)
@@ -145,7 +145,9 @@ def test_no_token_in_any_log_line_of_the_emailed_links_journeys(app, world, serv
     links["attest"] = f"/attest/{token}"
     browser = Browser(served.url)
     url, page = browser.get(links["attest"])
-    assert "/login?next=" in url and token not in url
+    assert "/attest/l/" in url and token not in url
+    # The order's page offers the portal's login too; the order opens after it.
+    url, page = browser.get("/login?next=" + url.split(served.url, 1)[-1])
     url, page = browser.submit(
         url, page, email=world.a.attestant_email, password=factories.PASSWORD
     )

@@ -56,6 +56,7 @@ from .public import (
     challenge,
     health,
     language,
+    oidc,
     password,
     register,
     signing,
@@ -184,6 +185,7 @@ def init_portal_admin(app: Flask) -> Admin:
 
 def init_views(app: Flask) -> None:
     app.register_blueprint(auth.bp)
+    app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(password.bp)
     app.register_blueprint(register.bp)

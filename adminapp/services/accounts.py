@@ -124,13 +124,23 @@ def finish_bankid_login(public_id: str) -> User:
         public_id, purpose=strong_auth.LOGIN_PURPOSE, object_id=None, user=None
     )
     personal_number = strong_auth.confirmed_personal_number(challenge)
-    users = personal_data.users_with_personal_number(personal_number)
     strong_auth.use(challenge)
+    user = user_for_personal_number(personal_number, eid_name="BankID")
+    record_login(user, actor=Actor(user=user), method="bankid")
+    return user
+
+
+def user_for_personal_number(personal_number: str, *, eid_name: str) -> User:
+    """The one user who may log in with the personal number an e-ID (`eid_name`: "BankID",
+    "Freja eID", …) confirmed. Refused (NotAllowed, saying what to do next) when no user,
+    several users, or a user who may not log in has it."""
+    users = personal_data.users_with_personal_number(personal_number)
     if not users:
         raise NotAllowed(
             _(
                 "No user in Kundportal has your personal number. Ask your administrator to add "
-                "it to your account, then log in with BankID again."
+                "it to your account, then log in with %(eid)s again.",
+                eid=eid_name,
             )
         )
     if len(users) > 1:
@@ -143,7 +153,6 @@ def finish_bankid_login(public_id: str) -> User:
     (user,) = users
     if not user.may_log_in:
         raise NotAllowed(_("Your account cannot log in at the moment. Ask your administrator."))
-    record_login(user, actor=Actor(user=user), method="bankid")
     return user
 
 

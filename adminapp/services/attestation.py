@@ -31,6 +31,9 @@ from .guards import ensure_not_switched
 from .states import move
 
 PURPOSE = "attest_order"
+# Rejecting from the emailed link, with no portal login, is proven like attesting: the
+# attestant approves the rejection and its reason with their SMS code or BankID.
+REJECT_PURPOSE = "reject_order"
 
 
 def already_decided_message(order: Order, viewer: User | None = None) -> str:
@@ -152,7 +155,7 @@ def _decide(
                 OrderStatus.ATTESTED if attested else OrderStatus.REJECTED,
                 actor=actor,
                 action=AuditAction.ATTEST if attested else AuditAction.REJECT,
-                changes={"method": method} if method else {"reason": reason},
+                changes={k: v for k, v in (("method", method), ("reason", reason)) if v},
             )
             decision = OrderDecision(
                 order_id=order.id,
@@ -214,28 +217,135 @@ def reject(
     return decision
 
 
-def order_for_link(raw: str, user: User) -> Order:
-    """The order an emailed attestation link points to, for the attestant it was sent to."""
-    token = tokens.check(raw, TokenPurpose.ATTEST_ORDER)
-    if token.user_id != user.id:
-        raise NotAllowed(
-            _(
-                "This link was sent to another attestant. Log out and log in as the person the "
-                "email was sent to."
-            )
-        )
-    order = db.session.get(Order, token.object_id)
-    if order is None or order.customer_id != user.customer_id:
-        raise tokens.TokenInvalid("unknown")
-    return order
-
-
 def open_link(raw: str, *, actor: Actor) -> Order:
-    """The acting attestant follows the emailed link: it is used up, and the order opens."""
+    """The attestant, logged in, follows the emailed link: it is used up, and the order opens
+    in the portal."""
     ensure_not_switched(actor)
-    order = order_for_link(raw, actor.user)
+    order, attestant = link_order(raw)
+    check_link_session(order, attestant, actor=actor)
+    if actor.user is None:
+        raise NotAllowed(_("Log in first."))
     tokens.use(raw, TokenPurpose.ATTEST_ORDER)
     return order
+
+
+# -- from the emailed link, without a portal login (the Swedish seed's step 5) ---------------
+
+
+def link_order(raw: str) -> tuple[Order, User]:
+    """The order an unused, unexpired attestation link points to, and the attestant it was
+    sent to (who may have no password at all); TokenInvalid otherwise."""
+    token = tokens.check(raw, TokenPurpose.ATTEST_ORDER)
+    attestant = db.session.get(User, token.user_id) if token.user_id else None
+    order = db.session.get(Order, token.object_id) if token.object_id else None
+    if (
+        attestant is None
+        or not attestant.may_log_in
+        or order is None
+        or order.customer_id != attestant.customer_id
+    ):
+        raise tokens.TokenInvalid("unknown")
+    return order, attestant
+
+
+def check_link_session(order: Order, attestant: User, *, actor: Actor) -> None:
+    """Whoever holds the link acts as its attestant only from a session that is nobody's:
+    a switched session is refused, and so is one logged in as the orderer who sent the order
+    (the seed's rule) or as anyone else but the attestant (their own portal opens instead)."""
+    ensure_not_switched(actor)
+    user = actor.user
+    if user is None or user.id == attestant.id:
+        return
+    if user.id == order.orderer_id:
+        raise NotAllowed(
+            _(
+                "You are logged in as %(name)s, who sent this order. Log out, then open the "
+                "link in the email again.",
+                name=user.name,
+            )
+        )
+    raise NotAllowed(
+        _(
+            "This link was sent to %(attestant)s, and you are logged in as %(name)s. Log out, "
+            "then open the link in the email again.",
+            attestant=attestant.name,
+            name=user.name,
+        )
+    )
+
+
+def rejection_text(order: Order, reason: str) -> str:
+    """What the attestant approves when rejecting from the link: the order and the reason."""
+    return "\n".join(
+        [
+            _("Reject order %(id)s for %(customer)s", id=order.id, customer=order.customer.name),
+            _("Offering: %(offering)s", offering=str(order.offering)),
+            _("Ordered by: %(name)s", name=order.orderer_name),
+            _("Reason: %(reason)s", reason=reason),
+        ]
+    )
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise InvalidInput(_("Say why the order is rejected."), field="reason")
+    return reason
+
+
+def start_from_link(
+    raw: str, *, method: str, reject_reason: str | None = None, actor: Actor, end_user_ip: str
+) -> AuthChallenge:
+    """The holder of the emailed link proves, with the attestant's own SMS code or BankID,
+    that they are the attestant: to attest, or (with `reject_reason`) to reject."""
+    order, attestant = link_order(raw)
+    check_link_session(order, attestant, actor=actor)
+    check_may_attest(order, attestant, submitted_in_this_session=False)
+    rejecting = reject_reason is not None
+    return strong_auth.start(
+        purpose=REJECT_PURPOSE if rejecting else PURPOSE,
+        object_id=order.id,
+        text=rejection_text(order, _clean_reason(reject_reason))
+        if rejecting
+        else attestation_text(order),
+        method=method,
+        user=attestant,
+        end_user_ip=end_user_ip,
+    )
+
+
+def decide_from_link(
+    raw: str, challenge_id: str, *, reject_reason: str | None = None, actor: Actor
+) -> OrderDecision:
+    """The attestant proved who they are: the order is attested (or rejected with
+    `reject_reason`) once, and the link is used up."""
+    order, attestant = link_order(raw)
+    check_link_session(order, attestant, actor=actor)
+    check_may_attest(order, attestant, submitted_in_this_session=False)
+    rejecting = reject_reason is not None
+    challenge = strong_auth.completed(
+        challenge_id,
+        purpose=REJECT_PURPOSE if rejecting else PURPOSE,
+        object_id=order.id,
+        user=attestant,
+    )
+    reason = _clean_reason(reject_reason) if rejecting else ""
+    expected = rejection_text(order, reason) if rejecting else attestation_text(order)
+    if challenge.text != expected:
+        raise NotAllowed(_("The order changed since you approved it. Start again."))
+    tokens.use(raw, TokenPurpose.ATTEST_ORDER)
+    decision = _decide(
+        order,
+        DecisionKind.REJECTED if rejecting else DecisionKind.ATTESTED,
+        actor=Actor(user=attestant),
+        method=challenge.method.value,
+        evidence={**challenge.evidence, "via": "emailed_link"},
+        reason=reason,
+    )
+    strong_auth.use(challenge)
+    tokens.revoke_for_object(order, TokenPurpose.ATTEST_ORDER)
+    notifications.order_decided(order)
+    return decision
 
 
 def orders_to_attest(user: User) -> list[Order]:

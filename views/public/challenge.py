@@ -38,10 +38,17 @@ bp = Blueprint("challenge", __name__, url_prefix="/challenge")
 SESSION_KEY = "challenges"  # {public_id: {"next": url, "back": url}}
 
 
-def challenge_url(challenge: AuthChallenge, *, next_url: str, back_url: str = "") -> str:
-    """Remember the challenge in this browser session; the URL of its page."""
+def challenge_url(
+    challenge: AuthChallenge, *, next_url: str, back_url: str = "", link_holder: bool = False
+) -> str:
+    """Remember the challenge in this browser session; the URL of its page.
+
+    `link_holder`: the challenge is a user's, started from their emailed link in a session that
+    nobody is logged in to (attesting from the link); this session may take it through."""
     known = dict(session.get(SESSION_KEY, {}))
     known[challenge.public_id] = {"next": next_url, "back": back_url or request.full_path}
+    if link_holder:
+        known[challenge.public_id]["link_holder"] = True
     session[SESSION_KEY] = dict(list(known.items())[-10:])  # keep the session small
     return url_for("challenge.show", public_id=challenge.public_id)
 
@@ -52,7 +59,9 @@ def _load(public_id: str) -> tuple[AuthChallenge, dict]:
         db.select(AuthChallenge).where(AuthChallenge.public_id == public_id)
     )
     user_id = current_user.id if current_user.is_authenticated else None
-    if urls is None or challenge is None or challenge.user_id not in (None, user_id):
+    if urls is None or challenge is None:
+        abort(404)
+    if challenge.user_id not in (None, user_id) and not urls.get("link_holder"):
         abort(404)
     return challenge, urls
 

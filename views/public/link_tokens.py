@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, redirect, session, url_for
+from flask import abort, current_app, redirect, session, url_for
 
 SESSION_KEY = "link_tokens"
 MAX_KEPT = 10  # links open at once in one browser: enough, and the cookie stays small
 MAX_TOKEN_LENGTH = 128  # ours have 43 characters; longer is no link of ours
+
+
+def page_limit() -> str:
+    """The rate limit of every page an emailed link opens (guessing tokens is slow work)."""
+    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
 
 
 def handle_for(token: str) -> str:

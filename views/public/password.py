@@ -30,10 +30,6 @@ from .links import home_for
 bp = Blueprint("password", __name__, url_prefix="/password")
 
 
-def _token_page_limit() -> str:
-    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
-
-
 def _forgot_limit() -> str:
     return current_app.config.get("FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 30 per hour")
 
@@ -96,20 +92,20 @@ def _link_page(handle: str, purpose: TokenPurpose, title: str):
 
 
 @bp.route("/set/<token>")
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def set_password(token: str):
     """The invitation's link: its token goes into the session (link_tokens)."""
     return link_tokens.swap(token, "password.set_password_page")
 
 
 @bp.route("/set/l/<handle>", methods=["GET", "POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def set_password_page(handle: str):
     return _link_page(handle, TokenPurpose.SET_PASSWORD, _("Choose a password"))
 
 
 @bp.route("/set/l/<handle>/bankid", methods=["POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def set_password_bankid(handle: str):
     """ "Verify with BankID instead": no password; BankID gives the personal number."""
     token = link_tokens.token_for(handle)
@@ -130,7 +126,7 @@ def set_password_bankid(handle: str):
 
 
 @bp.route("/set/l/<handle>/bankid/done")
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def set_password_bankid_done(handle: str):
     token = link_tokens.token_for(handle) or ""
     outcome = run_service(
@@ -149,14 +145,14 @@ def set_password_bankid_done(handle: str):
 
 
 @bp.route("/reset/<token>")
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def reset_password(token: str):
     """The reset email's link: its token goes into the session (link_tokens)."""
     return link_tokens.swap(token, "password.reset_password_page")
 
 
 @bp.route("/reset/l/<handle>", methods=["GET", "POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def reset_password_page(handle: str):
     return _link_page(handle, TokenPurpose.RESET_PASSWORD, _("Choose a new password"))
 

@@ -64,19 +64,15 @@ def sent():
     return render_template("register/sent.html")
 
 
-def _token_page_limit() -> str:
-    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
-
-
 @bp.route("/confirm/<token>")
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def confirm(token: str):
     """The confirmation email's link: its token goes into the session (link_tokens)."""
     return link_tokens.swap(token, "register.confirm_page")
 
 
 @bp.route("/confirm/l/<handle>", methods=["GET", "POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def confirm_page(handle: str):
     """A button, not the GET itself, confirms: mail scanners that open links change nothing."""
     token = link_tokens.token_for(handle)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     redirect,
     render_template,
     request,
@@ -46,10 +45,6 @@ class SignForm(FlaskForm):
     )
 
 
-def _token_page_limit() -> str:
-    return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
-
-
 @bp.after_request
 def _no_referrer(response):
     # The token is in the URL: never hand it to another site, nor keep the page in a cache.
@@ -71,7 +66,7 @@ def _link_invalid(exc: TokenInvalid):
 
 
 @bp.route("/<token>")
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def agreement(token: str):
     """The signatory's emailed link: its token goes into the session (link_tokens)."""
     return link_tokens.swap(token, "signing.agreement_page")
@@ -85,7 +80,7 @@ def _token(handle: str) -> str:
 
 
 @bp.route("/l/<handle>", methods=["GET", "POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def agreement_page(handle: str):
     """The agreement to read, and the choice of BankID or SMS code; "Sign" starts it."""
     try:
@@ -131,7 +126,7 @@ def agreement_page(handle: str):
 
 
 @bp.route("/l/<handle>/finish", methods=["GET", "POST"])
-@limiter.limit(_token_page_limit)
+@limiter.limit(link_tokens.page_limit)
 def finish(handle: str):
     """Where the challenge pages send the browser once the signatory proved who they are:
     the signature is recorded here, once (the link and the challenge are both used up)."""

@@ -197,9 +197,11 @@ class BankIDSimulator:
                 return order
         raise KeyError(order_ref)
 
-    def approve(self, order_ref: str) -> None:
-        """The person approves on the phone: the next collect completes. KeyError if not open."""
-        self.book.approve(order_ref)
+    def approve(self, order_ref: str, person: Person | None = None) -> None:
+        """The person approves on the phone: the next collect completes. KeyError if not open.
+        With `person`, that person's BankID answers instead (a relying party must refuse it
+        when it asked for someone else)."""
+        self.book.approve(order_ref, person)
 
     def fail(self, order_ref: str, hint_code: str) -> None:
         """The next collect fails with `hint_code` (userCancel, expiredTransaction, ...)."""
