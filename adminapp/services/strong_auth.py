@@ -217,12 +217,18 @@ def resend_code(challenge: AuthChallenge) -> None:
 
 # A login proves who is there and approves no text: BankID's identification, not a signature.
 LOGIN_PURPOSE = "login"
+SECOND_FACTOR_PURPOSE = "login_second_factor"  # a staff login's BankID after the password
+IDENTIFICATIONS = (LOGIN_PURPOSE, SECOND_FACTOR_PURPOSE)
 
 
 def _start_bankid(challenge: AuthChallenge, *, end_user_ip: str) -> None:
     try:
-        if challenge.purpose == LOGIN_PURPOSE:
-            started = bankid_client().auth(end_user_ip, user_visible_data=challenge.text)
+        if challenge.purpose in IDENTIFICATIONS:
+            started = bankid_client().auth(
+                end_user_ip,
+                user_visible_data=challenge.text,
+                personal_number=challenge.personal_number or None,
+            )
         else:
             started = bankid_client().sign(
                 end_user_ip,

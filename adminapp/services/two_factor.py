@@ -12,9 +12,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from models import AuditAction, RecoveryCode, User, db, utcnow
+from models import AuditAction, AuthChallenge, ChallengeMethod, RecoveryCode, User, db, utcnow
 
 from ..errors import InvalidInput, NotAllowed
+from . import strong_auth
 from .audit import Actor, record
 
 RECOVERY_CODES = 10
@@ -127,3 +128,44 @@ def verify(user: User, code: str) -> str | None:
         .execution_options(synchronize_session=False)
     )
     return "recovery" if used.rowcount == 1 else None
+
+
+# -- BankID instead of a code ----------------------------------------------------------------
+
+
+def second_factors(user: User, *, required: bool) -> list[str]:
+    """How a staff member may prove the second factor after their password: "totp" once they
+    enrolled an authenticator app, "bankid" when their personal number is known and two-factor
+    login is on for them (enrolled, or required of all staff). Empty: the password suffices."""
+    if not user.is_staff:
+        return []
+    factors = ["totp"] if user.totp_enabled_at else []
+    if user.personal_number and (factors or required):
+        factors.append("bankid")
+    return factors
+
+
+def start_bankid(user: User, *, end_user_ip: str) -> AuthChallenge:
+    """The second factor by BankID: an identification that only `user`'s BankID completes.
+    The challenge names no user (nobody is logged in yet) but is bound to their id."""
+    if not user.personal_number:
+        raise NotAllowed(_("BankID needs your personal number on your profile."))
+    return strong_auth.start(
+        purpose=strong_auth.SECOND_FACTOR_PURPOSE,
+        object_id=user.id,
+        text=_("Log in to Kundportal, %(name)s", name=user.name),
+        method=ChallengeMethod.BANKID,
+        subject_name=user.name,
+        personal_number=user.personal_number,
+        end_user_ip=end_user_ip,
+    )
+
+
+def finish_bankid(user: User, public_id: str) -> None:
+    """`user`'s BankID confirmed the second factor: the challenge is used up (once)."""
+    challenge = strong_auth.completed(
+        public_id, purpose=strong_auth.SECOND_FACTOR_PURPOSE, object_id=user.id, user=None
+    )
+    if strong_auth.confirmed_personal_number(challenge) != user.personal_number:
+        raise NotAllowed(_("The BankID used belongs to someone else."))
+    strong_auth.use(challenge)

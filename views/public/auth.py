@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from adminapp.auth import current_actor
 from adminapp.extensions import limiter
+from adminapp.services import two_factor
 from adminapp.services.accounts import (
     authenticate,
     finish_bankid_login,
@@ -86,7 +87,7 @@ def login():
         if user is None:
             # One message for an unknown email and a wrong password alike.
             error = _("Wrong email or password.")
-        elif user.is_staff and user.totp_enabled_at:
+        elif two_factor.second_factors(user, required=current_app.config["STAFF_TOTP_REQUIRED"]):
             return start_second_step(user, next_url)
         else:
             # A fresh session for the new login: nothing carried over but open emailed links.

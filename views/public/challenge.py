@@ -105,6 +105,7 @@ def _render(challenge, urls, *, message="", error="", code_error=""):
     return render_template(
         "challenge/challenge.html",
         challenge=challenge,
+        identification=challenge.purpose in strong_auth.IDENTIFICATIONS,  # a login: no text
         back_url=safe_next(urls.get("back")) or url_for("auth.home"),
         message=message,
         error=error or (challenge.failure if finished else ""),

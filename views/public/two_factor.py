@@ -30,6 +30,7 @@ from models import User, db
 
 from ..outcome import run_service
 from . import link_tokens
+from .challenge import challenge_url
 from .links import home_for, safe_next
 
 bp = Blueprint("two_factor", __name__)
@@ -61,33 +62,90 @@ def _pending_account() -> str:
     return f"two-factor:{pending.get('user_id')}"
 
 
+class BankIDForm(FlaskForm):
+    """Only its CSRF token: the button says "Use BankID instead" or "Continue with BankID"."""
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    """The staff member between the password and the second factor, if still the same."""
+    pending = session.get(PENDING_KEY)
+    user = db.session.get(User, pending["user_id"]) if pending else None
+    if user is None or user.session_epoch != pending["epoch"] or not user.may_log_in:
+        session.pop(PENDING_KEY, None)
+        return None, {}
+    return user, pending
+
+
+def _factors(user: User) -> list[str]:
+    return two_factor.second_factors(user, required=current_app.config["STAFF_TOTP_REQUIRED"])
+
+
+def _logged_in(user: User, pending: dict, method: str):
+    next_url = safe_next(pending.get("next"))
+    link_tokens.fresh_session()
+    login_user(user)
+    session.permanent = True
+    # Commits the proof's claim too (a TOTP step, a recovery code, a BankID): it works once.
+    run_service(lambda: record_login(user, actor=Actor(user=user), method=method))
+    return redirect(next_url or home_for(user))
+
+
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(
     lambda: current_app.config["TWO_FACTOR_RATE_LIMIT"], key_func=_pending_account, methods=["POST"]
 )
 def verify():
-    pending = session.get(PENDING_KEY)
-    user = db.session.get(User, pending["user_id"]) if pending else None
-    if user is None or user.session_epoch != pending["epoch"] or not user.may_log_in:
-        session.pop(PENDING_KEY, None)
+    user, pending = _pending_user()
+    if user is None:
         return redirect(url_for("auth.login"))
+    factors = _factors(user)
     form = CodeForm()
-    if form.validate_on_submit():
+    if "totp" in factors and form.validate_on_submit():
         how = two_factor.verify(user, form.code.data)
         if how is None:
             form.code.errors = [*form.code.errors, _("The code is not right.")]
         else:
-            next_url = safe_next(pending.get("next"))
-            link_tokens.fresh_session()
-            login_user(user)
-            session.permanent = True
-            # Commits the code's claim too (two_factor.verify): it works once.
-            run_service(lambda: record_login(user, actor=Actor(user=user), method=how))
             if how == "recovery":
                 flash(_("You used a recovery code; it cannot be used again."), "warning")
-            return redirect(next_url or home_for(user))
-    return render_template("two_factor/verify.html", form=form)
+            return _logged_in(user, pending, how)
+    return render_template(
+        "two_factor/verify.html",
+        form=form,
+        factors=factors,
+        bankid_form=BankIDForm(formdata=None),
+    )
+
+
+@bp.route("/login/two-factor/bankid", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def bankid():
+    """BankID as the second factor: only the staff member's own BankID completes it."""
+    user, _pending = _pending_user()
+    if user is None or "bankid" not in _factors(user) or not BankIDForm().validate_on_submit():
+        return redirect(url_for("auth.login"))
+    outcome = run_service(
+        lambda: two_factor.start_bankid(user, end_user_ip=request.remote_addr or "127.0.0.1")
+    )
+    if not outcome.ok:
+        return redirect(url_for(".verify"))
+    done = url_for(".bankid_done", challenge=outcome.value.public_id)
+    return redirect(challenge_url(outcome.value, next_url=done, back_url=url_for(".verify")))
+
+
+@bp.route("/login/two-factor/bankid/done")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def bankid_done():
+    user, pending = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    outcome = run_service(
+        lambda: two_factor.finish_bankid(user, request.args.get("challenge", "")),
+        flash_refusal=False,
+    )
+    if not outcome.ok:
+        return render_template("auth/bankid_refused.html", message=str(outcome.refusal)), 403
+    return _logged_in(user, pending, "password+bankid")
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
