@@ -192,6 +192,8 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
         "Order %(id)s waits for your attestation", id=order_id
     )  # in the attestant's language
     swedish.goto(re.search(r"http://\S+/attest/\S+", email.body_text).group(0))
+    # The link's page could attest at once (test_strong_auth.py); this attestant logs in.
+    swedish.get_by_role("link", name=sv("Or log in to the portal to attest there")).click()
     swedish.get_by_label(sv("Email"), exact=True).fill("asa@ost.example.com")
     swedish.get_by_label(sv("Password"), exact=True).fill(factories.PASSWORD)
     swedish.get_by_role("button", name=sv("Log in"), exact=True).click()

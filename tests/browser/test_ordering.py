@@ -74,6 +74,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
         )
     link = re.search(r"http://\S+/attest/\S+", body).group(0)
     page.goto(link)
+    page.get_by_role("link", name="Or log in to the portal to attest there").click()
     page.get_by_label("Email").fill(world.a.attestant_email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in", exact=True).click()

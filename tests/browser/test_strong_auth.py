@@ -7,10 +7,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from models import SmsMessage, User, db
+from models import Order, OrderStatus, OutboxMessage, SmsMessage, User, db
 from tests import factories
 
 from .conftest import log_in
+from .test_accessibility import assert_accessible
 
 
 @pytest.fixture
@@ -103,3 +104,43 @@ def test_log_in_with_bankid_in_the_simulator_without_a_password(app, page, world
     page.wait_for_url("**/portal/", timeout=15_000)
     page.goto("/account/")
     assert world.a.attestant_email in page.content()
+
+
+def test_an_attestant_without_a_password_attests_from_the_emailed_link_with_bankid(
+    app, page, world, bankid
+):
+    from adminapp.services.ordering import _ask_attestants
+
+    bankid.auto_approve = False
+    with app.app_context():
+        attestant = db.session.get(User, world.a.attestant_id)
+        attestant.personal_number = bankid.person.personal_number
+        attestant.password_hash = None  # no password, no portal login: only the link
+        order = factories.order(
+            orderer=db.session.get(User, world.a.orderer_id),
+            status=OrderStatus.AWAITING_ATTESTATION,
+            accepted_terms_version=1,
+        )
+        _ask_attestants(order)  # the real email, with its link
+        db.session.commit()
+        order_id = order.id
+        body = db.session.scalar(
+            select(OutboxMessage.body_text).filter_by(
+                recipient=world.a.attestant_email, template="order_awaits_attestation"
+            )
+        )
+    page.goto(re.search(r"http://\S+/attest/\S+", body).group(0))
+    expect(page.get_by_role("heading", name=f"Order {order_id}: ", exact=False)).to_be_visible()
+    assert_accessible(page, "the order to attest from the emailed link")
+    page.locator("#a-method-0").check()  # BankID, in the attest form
+    page.get_by_role("button", name="Attest the order").click()
+    page.wait_for_url("**/challenge/**")
+    assert page.locator("#bankid-qr svg").is_visible()
+
+    _approve_on_the_phone(page, bankid)
+
+    page.wait_for_url("**/attest/decided", timeout=15_000)
+    expect(page.locator("#decided-heading")).to_have_text(f"Order {order_id} is attested")
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.status == OrderStatus.ATTESTED and order.decision.method == "bankid"
