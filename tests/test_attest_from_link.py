@@ -117,7 +117,7 @@ def test_an_attestant_without_a_password_attests_with_an_sms_code(
         assert decision.evidence["via"] == "emailed_link"
         event = db.session.scalar(
             select(AuditEvent).where(
-                AuditEvent.action == AuditAction.ATTEST, AuditEvent.object_id == str(order_id)
+                AuditEvent.action == AuditAction.ATTEST, AuditEvent.object_id == order_id
             )
         )
         assert event.actor_id == world.a.attestant_id
