@@ -265,6 +265,17 @@ def bankid_simulator(tmp_path_factory):
     simulator.stop()
 
 
+@pytest.fixture(scope="session")
+def provider_server():
+    """One fake OpenID provider (tests/fake_oidc.py) on 127.0.0.1 for the test process."""
+    from .fake_oidc import FakeOIDCProvider
+
+    fake = FakeOIDCProvider()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
 def bankid(app, bankid_simulator):
     """The simulator, reset, with the app pointed at it."""

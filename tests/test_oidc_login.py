@@ -63,14 +63,6 @@ def _build_app(database_url: str, providers: dict | None):
     return app
 
 
-@pytest.fixture(scope="session")
-def provider_server():
-    fake = FakeOIDCProvider()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 def fake_oidc(provider_server):
     provider_server.reset()

@@ -9,16 +9,7 @@ import pytest
 from models import db
 
 from ..conftest import _empty_tables
-from ..fake_oidc import FakeOIDCProvider
 from ..test_oidc_login import PERSONAL_NUMBER, _build_app, _give_personal_number, _providers
-
-
-@pytest.fixture(scope="module")
-def provider_server():
-    fake = FakeOIDCProvider()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

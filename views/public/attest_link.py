@@ -54,11 +54,8 @@ class LinkRejectForm(FlaskForm):
     )
 
 
-@bp.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# The token was in the address: keep it from Referers and caches.
+bp.after_request(link_tokens.keep_private)
 
 
 @bp.route("/attest/<token>")

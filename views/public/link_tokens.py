@@ -24,6 +24,14 @@ def page_limit() -> str:
     return current_app.config.get("TOKEN_PAGE_RATE_LIMIT", "30 per minute")
 
 
+def keep_private(response):
+    """For a page whose address held a secret (a link's token, a provider's code): no Referer
+    hands it to another site, and no cache keeps the page."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def handle_for(token: str) -> str:
     return hashlib.sha256(("link-handle:" + token).encode("utf-8")).hexdigest()[:20]
 

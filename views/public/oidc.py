@@ -29,6 +29,7 @@ from adminapp.extensions import limiter
 from adminapp.services import oidc
 
 from ..outcome import run_service
+from . import link_tokens
 from .auth import _log_in, _login_limit
 from .links import safe_next
 
@@ -52,16 +53,8 @@ def _provider(key: str) -> dict[str, str]:
     return provider
 
 
-def _private(response):
-    """The response of an address with the provider's code and state in it: kept from
-    Referer headers and caches."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _refused(message: str, status: int = 403):
-    return _private(
+    return link_tokens.keep_private(
         current_app.make_response(
             (render_template("auth/bankid_refused.html", message=message), status)
         )
@@ -168,7 +161,7 @@ def login(provider: str):
         )
     )
     response.headers["Refresh"] = "0; url=" + authorization["url"]
-    return _private(response)
+    return link_tokens.keep_private(response)
 
 
 @bp.route("/login/oidc/<provider>/callback")
@@ -191,4 +184,4 @@ def callback(provider: str):
     outcome = run_service(lambda: oidc.finish_login(provider, claims), flash_refusal=False)
     if not outcome.ok:
         return _refused(str(outcome.refusal))
-    return _private(_log_in(outcome.value, safe_next(kept.get("next_url"))))
+    return link_tokens.keep_private(_log_in(outcome.value, safe_next(kept.get("next_url"))))

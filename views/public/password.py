@@ -34,12 +34,8 @@ def _forgot_limit() -> str:
     return current_app.config.get("FORGOT_PASSWORD_RATE_LIMIT", "5 per minute; 30 per hour")
 
 
-@bp.after_request
-def _no_referrer(response):
-    # The token is in the URL: never hand it to another site as a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# The token was in the address: keep it from Referers and caches.
+bp.after_request(link_tokens.keep_private)
 
 
 def _link_page(handle: str, purpose: TokenPurpose, title: str):

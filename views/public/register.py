@@ -95,7 +95,5 @@ def confirm_page(handle: str):
     return render_template("register/confirm.html", form=form)
 
 
-@bp.after_request
-def _no_referrer(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# The token was in the address: keep it from Referers and caches.
+bp.after_request(link_tokens.keep_private)

@@ -45,12 +45,8 @@ class SignForm(FlaskForm):
     )
 
 
-@bp.after_request
-def _no_referrer(response):
-    # The token is in the URL: never hand it to another site, nor keep the page in a cache.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+# The token was in the address: keep it from Referers and caches.
+bp.after_request(link_tokens.keep_private)
 
 
 def _signatory() -> Actor:
