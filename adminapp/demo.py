@@ -52,7 +52,7 @@ DEMO_PERSONAL_NUMBERS = {
     "anna.admin@region.example.com": "198001012346",
     "asa.attestant@region.example.com": "198502143459",
     "bo.both@region.example.com": "197703034566",
-    "ingrid.attestant@nord.example.com": "199206215676",
+    "ingrid.attestant@nord.example.com": "21069210160",  # a fødselsnummer: she uses SMS codes
     "sara.admin@syd.example.com": "196811306783",
 }
 

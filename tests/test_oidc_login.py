@@ -19,11 +19,13 @@ from sqlalchemy import select
 from adminapp import config as settings
 from adminapp import create_app
 from adminapp.config import ConfigError, from_environment, oidc_providers
-from models import AuditAction, AuditEvent, Customer, User, UserStatus, db
+from adminapp.services import tokens
+from models import AuditAction, AuditEvent, Customer, TokenPurpose, User, UserStatus, db
 
-from .conftest import TEMPLATE_CACHE, _empty_tables, csrf_token_from
+from .conftest import TEMPLATE_CACHE, _empty_tables, csrf_token_from, open_link
 from .fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeOIDCProvider, s256
 from .live_server import ServerThread
+from .test_bankid_login import _invited
 
 PERSONAL_NUMBER = "198003141234"
 OTHER_PERSONAL_NUMBER = "197511224565"
@@ -49,6 +51,14 @@ def _providers(fake: FakeOIDCProvider, **freja) -> dict:
             "personal_number_claim": "personalIdentityNumber",
             "scope": "openid personal_identity_number",
             "token_endpoint_auth_method": "client_secret_post",
+        },
+        "idporten": {
+            "name": "ID-porten",
+            "issuer": fake.issuer,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "personal_number_claim": "pid",
+            "scope": "openid profile",
         },
     }
 
@@ -329,11 +339,135 @@ def test_a_swedish_number_in_another_spelling_is_the_same_number(app, client, wo
     assert _log_in_with_oidc(client).headers["Location"] == "/portal/"
 
 
-def test_a_norwegian_national_identity_number_is_told_plainly(app, client, world, fake_oidc):
-    fake_oidc.personal_number = "17029012345"  # ID-porten's "pid": a fødselsnummer
-    body = _refused(_log_in_with_oidc(client))
-    assert "cannot find accounts by a Norwegian national identity number" in body
+NORWEGIAN_NUMBER = "15076500565"  # a fødselsnummer (the textbook one; check digits 6 and 5)
+
+
+def test_id_porten_logs_in_the_user_with_that_fodselsnummer(app, client, world, fake_oidc):
+    _give_personal_number(app, world.a.attestant_id, NORWEGIAN_NUMBER)
+    fake_oidc.claim_name = "pid"
+    fake_oidc.personal_number = NORWEGIAN_NUMBER
+    response = _log_in_with_oidc(client, "idporten")
+    assert response.headers["Location"] == "/portal/", response.get_data(as_text=True)
+    assert _logged_in(client)
+    assert [event.changes for event in _logins(app)] == [{"method": "oidc:idporten"}]
+    assert NORWEGIAN_NUMBER not in json.dumps([e.changes for e in _logins(app)])
+
+
+def test_a_d_number_logs_in_and_a_wrong_check_digit_does_not(app, client, world, fake_oidc):
+    d_number = "41019012393"  # 1 January 1990, 40 added to the day
+    _give_personal_number(app, world.a.attestant_id, d_number)
+    fake_oidc.claim_name = "pid"
+    fake_oidc.personal_number = d_number[:-1] + "4"
+    assert "ID-porten did not tell Kundportal" in _refused(_log_in_with_oidc(client, "idporten"))
     assert not _logged_in(client)
+    fake_oidc.personal_number = d_number
+    assert _log_in_with_oidc(client, "idporten").headers["Location"] == "/portal/"
+
+
+def test_a_fodselsnummer_of_nobody_is_told_plainly(app, client, world, fake_oidc):
+    _give_personal_number(app, world.a.attestant_id)  # a Swedish number
+    fake_oidc.claim_name = "pid"
+    fake_oidc.personal_number = NORWEGIAN_NUMBER
+    body = _refused(_log_in_with_oidc(client, "idporten"))
+    assert "No user in Kundportal has your personal number" in body
+    assert not _logged_in(client) and not _logins(app)
+
+
+# -- verifying an invitation -----------------------------------------------------------------
+
+
+def _verify_invitation(client, link, provider="idporten"):
+    """Follow the invitation's link and press "Verify with <provider> instead"; the answer to
+    the browser's return from the provider."""
+    page_url = open_link(client, link)
+    page = client.get(page_url).get_data(as_text=True)
+    assert f'id="verify-oidc-{provider}"' in page, page
+    response = client.post(
+        f"{page_url}/oidc/{provider}", data={"csrf_token": csrf_token_from(page)}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    authorization = response.headers["Refresh"].removeprefix("0; url=")
+    return client.get(_through_provider(authorization, CALLBACK.format(provider)))
+
+
+def test_an_invited_user_verifies_with_id_porten_and_needs_no_password(
+    app, client, world, fake_oidc
+):
+    user_id, link = _invited(app, world)
+    fake_oidc.claim_name, fake_oidc.personal_number = "pid", NORWEGIAN_NUMBER
+    response = _verify_invitation(client, link)
+    assert response.headers["Location"] == "/portal/", response.get_data(as_text=True)
+    assert "verified with ID-porten" in client.get("/portal/").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.status == UserStatus.ACTIVE and user.password_hash is None
+        assert user.personal_number == NORWEGIAN_NUMBER  # from the provider, never typed
+        activated = db.session.scalar(
+            select(AuditEvent).filter_by(action=AuditAction.ACTIVATE, object_id=user_id)
+        )
+        assert activated.changes["verified_with"] == "oidc:idporten"
+    assert [event.changes for event in _logins(app)] == [{"method": "oidc:idporten"}]
+    assert client.get(link, follow_redirects=True).status_code == 410  # the link is used
+    # From now on ID-porten logs them in.
+    assert _log_in_with_oidc(app.test_client(), "idporten").headers["Location"] == "/portal/"
+
+
+def test_an_invitation_verified_with_a_number_of_another_account_changes_nothing(
+    app, client, world, fake_oidc
+):
+    _give_personal_number(app, world.a.orderer_id, NORWEGIAN_NUMBER)
+    user_id, link = _invited(app, world)
+    fake_oidc.claim_name, fake_oidc.personal_number = "pid", NORWEGIAN_NUMBER
+    body = _refused(_verify_invitation(client, link))
+    assert "already belongs to another account" in body
+    assert not _logged_in(client)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.status == UserStatus.INVITED and user.personal_number is None
+    assert client.get(link, follow_redirects=True).status_code == 200  # the link still works
+
+
+def test_an_invitation_verified_without_a_number_changes_nothing(app, client, world, fake_oidc):
+    user_id, link = _invited(app, world)
+    fake_oidc.personal_number = None
+    assert "did not tell Kundportal a personal number" in _refused(
+        _verify_invitation(client, link, "freja")
+    )
+    with app.app_context():
+        assert db.session.get(User, user_id).status == UserStatus.INVITED
+
+
+def test_a_used_or_foreign_invitation_link_goes_nowhere(app, client, world, fake_oidc):
+    user_id, link = _invited(app, world)
+    page_url = open_link(client, link)
+    token = csrf_token_from(client.get(page_url).get_data(as_text=True))
+    # Another browser holds no such link: back to the link's page, which says so.
+    other = app.test_client()
+    other_token = csrf_token_from(other.get("/login").get_data(as_text=True))
+    response = other.post(f"{page_url}/oidc/idporten", data={"csrf_token": other_token})
+    assert response.status_code == 302 and "Refresh" not in response.headers
+    # A link used up since (a password chosen in another tab) goes nowhere either.
+    with app.app_context():
+        tokens.revoke(db.session.get(User, user_id), TokenPurpose.SET_PASSWORD)
+        db.session.commit()
+    response = client.post(f"{page_url}/oidc/idporten", data={"csrf_token": token})
+    assert response.status_code == 302 and "Refresh" not in response.headers
+    # An unknown provider is no page at all.
+    assert client.post(f"{page_url}/oidc/nope", data={"csrf_token": token}).status_code == 404
+    assert fake_oidc.token_requests == []
+
+
+def test_an_eid_only_invitation_offers_every_provider_and_no_password(
+    app, client, world, fake_oidc
+):
+    with app.app_context():
+        db.session.get(Customer, world.a.customer_id).eid_only = True
+        db.session.commit()
+    _, link = _invited(app, world)
+    page = client.get(open_link(client, link)).get_data(as_text=True)
+    assert "verify with your e-ID below" in page and 'name="password"' not in page
+    for key in ("freja", "siths", "idporten"):
+        assert f'id="verify-oidc-{key}"' in page
 
 
 # -- refused: the protocol ----------------------------------------------------------------

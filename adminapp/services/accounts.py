@@ -290,6 +290,14 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
     )
     personal_number = strong_auth.confirmed_personal_number(challenge)
     strong_auth.use(challenge)
+    return verify_invitation(raw, personal_number, method="bankid")
+
+
+def verify_invitation(raw: str, personal_number: str, *, method: str) -> User:
+    """The invited user proved with e-ID (`method`: "bankid", "oidc:<provider>") that they
+    hold `personal_number`, which the e-ID vouched for: it becomes theirs, the link is used up
+    and the account is active. Refused when another account already has that number."""
+    user = user_for_password_link(raw, TokenPurpose.SET_PASSWORD)
     owners = [u for u in personal_data.users_with_personal_number(personal_number) if u != user]
     if owners:
         raise NotAllowed(
@@ -308,9 +316,9 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
             UserStatus.ACTIVE,
             actor=actor,
             action=AuditAction.ACTIVATE,
-            changes={"verified_with": "bankid"},
+            changes={"verified_with": method},
         )
-    record_login(user, actor=actor, method="bankid")
+    record_login(user, actor=actor, method=method)
     return user
 
 

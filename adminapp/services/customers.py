@@ -28,7 +28,7 @@ from models import (
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..i18n import known_language, language_of_country
 from ..validation import normalise_org_number
-from . import notifications, tokens
+from . import notifications, oidc, tokens
 from .audit import Actor, changes_of, record, snapshot_of
 from .guards import ensure_not_switched
 from .records import assign
@@ -131,6 +131,14 @@ def update_settings(
                 _(
                     "Add your personal number under My account first: with e-ID only, you too "
                     "log in with BankID."
+                ),
+                field="eid_only",
+            )
+        if eid_only and not oidc.can_log_in_with_eid(actor.user):
+            raise InvalidInput(
+                _(
+                    "Kundportal offers no e-ID for your Norwegian national identity number "
+                    "yet (ID-porten is not set up), so with e-ID only you could not log in."
                 ),
                 field="eid_only",
             )

@@ -10,7 +10,6 @@ vouches for, as a BankID login does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from authlib.integrations.flask_client import OAuth
@@ -21,12 +20,11 @@ from models import User
 
 from .. import config as settings
 from ..errors import NotAllowed
-from ..providers.personal_number import normalise_personal_number
-from .accounts import record_login, user_for_personal_number
+from ..providers.personal_number import is_swedish, normalise_national_id
+from .accounts import record_login, user_for_personal_number, verify_invitation
 from .audit import Actor
 
 EXTENSION = "authlib.integrations.flask_client"  # where Authlib's OAuth keeps itself
-NORWEGIAN_NATIONAL_ID = re.compile(r"^\d{11}$")  # fødselsnummer or D-number
 
 
 class ProviderMisconfigured(RuntimeError):
@@ -70,6 +68,14 @@ def providers() -> dict[str, dict[str, str]]:
 
 def provider(key: str) -> dict[str, str] | None:
     return providers().get(key)
+
+
+def can_log_in_with_eid(user: User) -> bool:
+    """Whether `user` has an e-ID way in: BankID for a Swedish personal number, a configured
+    provider (ID-porten, say) for a Norwegian one."""
+    if not user.personal_number:
+        return False
+    return is_swedish(user.personal_number) or bool(providers())
 
 
 def client(key: str):
@@ -118,23 +124,24 @@ def finish_login(key: str, claims: Mapping) -> User:
     return user
 
 
+def finish_invitation(key: str, claims: Mapping, raw: str) -> User:
+    """The invited user of link `raw` verified their account with provider `key` instead of
+    choosing a password: the personal number in the validated claims becomes theirs (never
+    typed), as BankID's does (accounts.verify_invitation)."""
+    config = provider(key)
+    personal_number = _personal_number(claims.get(config["personal_number_claim"]), config["name"])
+    return verify_invitation(raw, personal_number, method=f"oidc:{key}")
+
+
 def _personal_number(value, eid_name: str) -> str:
-    """The Swedish personal number (12 digits) in the claim's value."""
+    """The personal number in the claim's value: a Swedish one (Freja eID, SITHS through
+    Inera's IdP) or a Norwegian fødselsnummer or D-number (ID-porten's `pid`)."""
     readable = isinstance(value, str | int) and not isinstance(value, bool)
     text = str(value).strip() if readable else ""
     try:
-        return normalise_personal_number(text)
+        return normalise_national_id(text)
     except ValueError:
         pass
-    if NORWEGIAN_NATIONAL_ID.match(text.replace(" ", "")):
-        # Accounts hold Swedish personal numbers only (adminapp/services/users.py), so a
-        # fødselsnummer (ID-porten's "pid") can match nobody: say so rather than "no user".
-        raise NotAllowed(
-            _(
-                "Kundportal cannot find accounts by a Norwegian national identity number yet. "
-                "Log in with your email address and password, or ask your administrator."
-            )
-        )
     raise NotAllowed(
         _(
             "%(eid)s did not tell Kundportal a personal number, so your account cannot be "

@@ -11,7 +11,7 @@ from sqlalchemy import Text, literal, select, type_coerce, update
 from models import Agreement, AuthChallenge, CustomerApplication, OrderDecision, User, db
 from models.encryption import Encrypted, EncryptedJSON, cipher
 
-from ..providers.personal_number import normalise_personal_number
+from ..providers.personal_number import normalise_national_id
 
 # Every encrypted column, so that a rotation misses none (test_encryption checks the list).
 ENCRYPTED_COLUMNS = (
@@ -28,10 +28,11 @@ ROTATION_BATCH = 500
 
 
 def personal_number_hashes(text: str) -> list[str]:
-    """The keyed hashes (under every configured key) of `text` read as a personal number, in
-    any spelling a person or BankID would use; none when it is not one."""
+    """The keyed hashes (under every configured key) of `text` read as a personal number
+    (Swedish or Norwegian), in any spelling a person, BankID or ID-porten would use; none
+    when it is not one."""
     try:
-        canonical = normalise_personal_number(text.strip())
+        canonical = normalise_national_id(text.strip())
     except ValueError:
         return []
     return cipher().lookup_hashes(canonical)

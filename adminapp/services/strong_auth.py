@@ -33,7 +33,7 @@ from models import (
 
 from ..errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 from ..providers import bankid
-from ..providers.personal_number import mask_personal_number
+from ..providers.personal_number import is_swedish, mask_personal_number
 from ..providers.sms import ConsoleSmsGateway, SmsSendError, TestSmsGateway, mask_phone_number
 from ..strong_auth_providers import bankid_client, sms_gateway
 from .audit import Actor, record
@@ -61,6 +61,12 @@ def text_sha256(text: str) -> str:
 def _actor(challenge: AuthChallenge) -> Actor:
     user = db.session.get(User, challenge.user_id) if challenge.user_id else None
     return Actor(user=user, system="" if user else "signatory")
+
+
+def preferred_method(user: User) -> ChallengeMethod:
+    """The way of approving a form offers first: BankID for a Swedish personal number, an SMS
+    code for everyone else (Swedish BankID knows no Norwegian number)."""
+    return ChallengeMethod.BANKID if is_swedish(user.personal_number) else ChallengeMethod.SMS
 
 
 # -- starting --------------------------------------------------------------------------------
@@ -106,6 +112,15 @@ def start(
             _(
                 "BankID needs your personal number on your profile: add it under My account, "
                 "or ask your administrator."
+            )
+        )
+    pinned = challenge.personal_number  # none: whoever BankID names (a BankID login)
+    if method == ChallengeMethod.BANKID and pinned and not is_swedish(pinned):
+        # Swedish BankID knows Swedish personal numbers only; Norwegians prove it by SMS here.
+        raise NotAllowed(
+            _(
+                "BankID works with Swedish personal numbers only, and yours is Norwegian. "
+                "Choose a code by SMS instead."
             )
         )
     db.session.add(challenge)

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from models import AuditAction, AuthChallenge, ChallengeMethod, RecoveryCode, User, db, utcnow
 
 from ..errors import InvalidInput, NotAllowed
+from ..providers.personal_number import is_swedish
 from . import strong_auth
 from .audit import Actor, record
 
@@ -135,12 +136,13 @@ def verify(user: User, code: str) -> str | None:
 
 def second_factors(user: User, *, required: bool) -> list[str]:
     """How a staff member may prove the second factor after their password: "totp" once they
-    enrolled an authenticator app, "bankid" when their personal number is known and two-factor
-    login is on for them (enrolled, or required of all staff). Empty: the password suffices."""
+    enrolled an authenticator app, "bankid" when their (Swedish) personal number is known and
+    two-factor login is on for them (enrolled, or required of all staff). Empty: the password
+    suffices."""
     if not user.is_staff:
         return []
     factors = ["totp"] if user.totp_enabled_at else []
-    if user.personal_number and (factors or required):
+    if is_swedish(user.personal_number) and (factors or required):
         factors.append("bankid")
     return factors
 
@@ -148,8 +150,8 @@ def second_factors(user: User, *, required: bool) -> list[str]:
 def start_bankid(user: User, *, end_user_ip: str) -> AuthChallenge:
     """The second factor by BankID: an identification that only `user`'s BankID completes.
     The challenge names no user (nobody is logged in yet) but is bound to their id."""
-    if not user.personal_number:
-        raise NotAllowed(_("BankID needs your personal number on your profile."))
+    if not is_swedish(user.personal_number):
+        raise NotAllowed(_("BankID needs your Swedish personal number on your profile."))
     return strong_auth.start(
         purpose=strong_auth.SECOND_FACTOR_PURPOSE,
         object_id=user.id,

@@ -23,13 +23,27 @@ from models import (
 
 from ..errors import InvalidInput, NotAllowed
 from ..i18n import LOCALES
-from ..providers.personal_number import normalise_personal_number
+from ..providers.personal_number import PersonalNumberError, normalise_national_id
 from ..validation import normalise_phone
 from . import tokens
 from .accounts import invite, normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
 from .guards import ensure_not_switched
 from .states import move
+
+
+def personal_number_problem(error: PersonalNumberError) -> str:
+    """What is wrong with a typed personal number, in the reader's language."""
+    if error.reason == "date":
+        return _("The personal number does not start with a valid date of birth.")
+    if error.reason == "future":
+        return _("The personal number has a date of birth in the future.")
+    if error.reason == "check_digit":
+        return _("The personal number's last digits do not match: check it for a typing error.")
+    return _(
+        "Enter a Swedish personal number (YYYYMMDD-NNNN) or a Norwegian national identity "
+        "number (fødselsnummer or D-number, 11 digits)."
+    )
 
 
 def check_user(user: User) -> None:
@@ -46,9 +60,9 @@ def check_user(user: User) -> None:
     user.phone = normalise_phone(user.phone, region=region)
     if user.personal_number:
         try:
-            user.personal_number = normalise_personal_number(user.personal_number)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="personal_number") from exc
+            user.personal_number = normalise_national_id(user.personal_number)
+        except PersonalNumberError as exc:
+            raise InvalidInput(personal_number_problem(exc), field="personal_number") from exc
     else:
         user.personal_number = None
     if user.is_staff and customer is not None:

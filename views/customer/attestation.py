@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired
 
 from adminapp.auth import current_actor
 from adminapp.errors import DomainError
-from adminapp.services import attestation
+from adminapp.services import attestation, strong_auth
 from adminapp.services.catalog import terms_text
 from models import Order, RoleName, db
 
@@ -82,7 +82,8 @@ class AttestationView(CustomerAccess, BaseView):
             "portal/attest/order.html",
             order=order,
             refusal=refusal,
-            attest_form=attest_form or AttestForm(prefix="a"),
+            attest_form=attest_form
+            or AttestForm(prefix="a", method=strong_auth.preferred_method(current_user).value),
             reject_form=reject_form or RejectForm(prefix="r"),
             accepted_terms=terms_text(
                 order.offering, order.accepted_terms_version or 0, order.accepted_terms_language

@@ -54,10 +54,11 @@ class UserForm(FlaskForm):
     # The example follows the customer's country: the view sets it (`phone_help`).
     phone = TelField(_l("Mobile phone"))
     personal_number = StringField(
-        _l("Personal number (for BankID)"),
+        _l("Personal number (for e-ID)"),
         description=_l(
-            "Needed to attest or sign with BankID: YYYYMMDD-NNNN. Stored safely, shown masked; "
-            "leave empty to keep the one on file."
+            "Needed to log in, attest or sign with e-ID: a Swedish personal number "
+            "(YYYYMMDD-NNNN) or a Norwegian national identity number (11 digits). Stored "
+            "safely, shown masked; leave empty to keep the one on file."
         ),
         render_kw={"autocomplete": "off"},
     )

@@ -43,7 +43,8 @@ def _render(password_form=None, number_form=None, verify_form=None):
         "account/account.html",
         form=password_form or ChangePasswordForm(prefix="pw"),
         number_form=number_form or PersonalNumberForm(prefix="pn"),
-        verify_form=verify_form or VerifyIdentityForm(prefix="v"),
+        verify_form=verify_form
+        or VerifyIdentityForm(prefix="v", method=strong_auth.preferred_method(user).value),
         masked_personal_number=mask_personal_number(user.personal_number)
         if user.personal_number
         else "",

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired
 from adminapp.auth import current_actor
 from adminapp.errors import DomainError
 from adminapp.extensions import limiter
-from adminapp.providers.personal_number import mask_personal_number
+from adminapp.providers.personal_number import is_swedish, mask_personal_number
 from adminapp.providers.sms import mask_phone_number
 from adminapp.services import attestation
 from adminapp.services.catalog import terms_text
@@ -155,9 +155,12 @@ def _order_page(order: Order, attestant, attest_form, reject_form, error: str):
         attest_form=attest_form,
         reject_form=reject_form,
         masked_phone=mask_phone_number(attestant.phone) if attestant.phone else "",
+        # BankID is Swedish: a Norwegian number is no way to approve here.
         masked_personal_number=mask_personal_number(attestant.personal_number)
-        if attestant.personal_number
+        if is_swedish(attestant.personal_number)
         else "",
+        norwegian_number=bool(attestant.personal_number)
+        and not is_swedish(attestant.personal_number),
         accepted_terms=terms_text(
             order.offering, order.accepted_terms_version or 0, order.accepted_terms_language
         ),

@@ -95,7 +95,7 @@ class PersonalNumberForm(FlaskForm):
     personal_number = StringField(
         _l("Personal number"),
         validators=[DataRequired()],
-        render_kw={"autocomplete": "off", "placeholder": "YYYYMMDD-NNNN"},
+        render_kw={"autocomplete": "off"},
     )
     submit_personal_number = SubmitField(_l("Save personal number"))
 

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -20,18 +21,20 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import login_user
 from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
 from requests import ConnectionError as ConnectionFailed
 from requests import RequestException, Timeout
 
 from adminapp.extensions import limiter
-from adminapp.services import oidc
+from adminapp.services import accounts, oidc
+from models import TokenPurpose
 
 from ..outcome import run_service
 from . import link_tokens
 from .auth import _log_in, _login_limit
-from .links import safe_next
+from .links import home_for, safe_next
 
 bp = Blueprint("oidc", __name__)
 
@@ -139,6 +142,28 @@ def login(provider: str):
     next_url = safe_next(request.args.get("next"))
     if not OIDCLoginForm().validate_on_submit():
         return redirect(url_for("auth.login"))
+    return _to_provider(provider, settings, next_url=next_url)
+
+
+@bp.route("/password/set/l/<handle>/oidc/<provider>", methods=["POST"])
+@limiter.limit(link_tokens.page_limit)
+def verify_invitation(handle: str, provider: str):
+    """ "Verify with ID-porten instead" on the invitation's page: no password; the provider
+    gives the personal number. The link is checked now and again on the way back."""
+    settings = _provider(provider)
+    token = link_tokens.token_for(handle)
+    back = redirect(url_for("password.set_password_page", handle=handle))
+    if token is None or not OIDCLoginForm().validate_on_submit():
+        return back
+    outcome = run_service(lambda: accounts.user_for_password_link(token, TokenPurpose.SET_PASSWORD))
+    if not outcome.ok:
+        return back  # the page says what is wrong with the link
+    return _to_provider(provider, settings, invitation=handle)
+
+
+def _to_provider(provider: str, settings: dict[str, str], **keep):
+    """To the provider's authorization endpoint, with state, nonce and PKCE; `keep` (the page
+    to go on to, or the invitation being verified) comes back with the state."""
     client = oidc.client(provider)
     redirect_uri = url_for("oidc.callback", provider=provider, _external=True)
     try:
@@ -153,7 +178,7 @@ def login(provider: str):
         state=authorization["state"],
         code_verifier=authorization["code_verifier"],
         nonce=authorization["nonce"],
-        next_url=next_url,
+        **keep,
     )
     response = current_app.make_response(
         render_template(
@@ -181,7 +206,29 @@ def callback(provider: str):
     claims = token.get("userinfo")
     if not claims:  # no ID token in the answer
         return _failure(provider, settings, ValueError("no ID token"))
+    if kept.get("invitation"):
+        return _verified(provider, settings, claims, kept["invitation"])
     outcome = run_service(lambda: oidc.finish_login(provider, claims), flash_refusal=False)
     if not outcome.ok:
         return _refused(str(outcome.refusal))
     return link_tokens.keep_private(_log_in(outcome.value, safe_next(kept.get("next_url"))))
+
+
+def _verified(provider: str, settings: dict[str, str], claims, handle: str):
+    """Back from verifying the invitation of link `handle`: the account is the person's, who
+    is logged in; or the refusal, and nothing changed."""
+    token = link_tokens.token_for(handle) or ""
+    outcome = run_service(
+        lambda: oidc.finish_invitation(provider, claims, token), flash_refusal=False
+    )
+    if not outcome.ok:
+        return _refused(str(outcome.refusal))
+    user = outcome.value
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    flash(
+        _("Your account is verified with %(eid)s and you are logged in.", eid=settings["name"]),
+        "success",
+    )
+    return link_tokens.keep_private(redirect(home_for(user)))
