@@ -293,11 +293,9 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
     return verify_invitation(raw, personal_number, method="bankid")
 
 
-def verify_invitation(raw: str, personal_number: str, *, method: str) -> User:
-    """The invited user proved with e-ID (`method`: "bankid", "oidc:<provider>") that they
-    hold `personal_number`, which the e-ID vouched for: it becomes theirs, the link is used up
-    and the account is active. Refused when another account already has that number."""
-    user = user_for_password_link(raw, TokenPurpose.SET_PASSWORD)
+def ensure_personal_number_free(personal_number: str, user: User) -> None:
+    """Refuse (NotAllowed) an e-ID's personal number that another account already has: one
+    number finds one account."""
     owners = [u for u in personal_data.users_with_personal_number(personal_number) if u != user]
     if owners:
         raise NotAllowed(
@@ -306,6 +304,14 @@ def verify_invitation(raw: str, personal_number: str, *, method: str) -> User:
                 "to that account, or ask your administrator."
             )
         )
+
+
+def verify_invitation(raw: str, personal_number: str, *, method: str) -> User:
+    """The invited user proved with e-ID (`method`: "bankid", "oidc:<provider>") that they
+    hold `personal_number`, which the e-ID vouched for: it becomes theirs, the link is used up
+    and the account is active. Refused when another account already has that number."""
+    user = user_for_password_link(raw, TokenPurpose.SET_PASSWORD)
+    ensure_personal_number_free(personal_number, user)
     tokens.use(raw, TokenPurpose.SET_PASSWORD)
     tokens.revoke(user, *PASSWORD_LINKS)
     actor = Actor(user=user)

@@ -23,6 +23,7 @@ from ..errors import NotAllowed
 from ..providers.personal_number import is_swedish, normalise_national_id
 from .accounts import record_login, user_for_personal_number, verify_invitation
 from .audit import Actor
+from .orderers import confirm_email_with_eid
 
 EXTENSION = "authlib.integrations.flask_client"  # where Authlib's OAuth keeps itself
 
@@ -116,10 +117,8 @@ def finish_login(key: str, claims: Mapping) -> User:
     `claims`; the login is recorded (method "oidc:<key>", never the number). Refused
     (NotAllowed, with what to do next) when the claim is missing or unreadable, or when no
     user, several, or one who may not log in has the number."""
-    config = provider(key)
-    eid_name = config["name"]
-    personal_number = _personal_number(claims.get(config["personal_number_claim"]), eid_name)
-    user = user_for_personal_number(personal_number, eid_name=eid_name)
+    personal_number = vouched_personal_number(key, claims)
+    user = user_for_personal_number(personal_number, eid_name=provider(key)["name"])
     record_login(user, actor=Actor(user=user), method=f"oidc:{key}")
     return user
 
@@ -128,14 +127,23 @@ def finish_invitation(key: str, claims: Mapping, raw: str) -> User:
     """The invited user of link `raw` verified their account with provider `key` instead of
     choosing a password: the personal number in the validated claims becomes theirs (never
     typed), as BankID's does (accounts.verify_invitation)."""
-    config = provider(key)
-    personal_number = _personal_number(claims.get(config["personal_number_claim"]), config["name"])
+    personal_number = vouched_personal_number(key, claims)
     return verify_invitation(raw, personal_number, method=f"oidc:{key}")
 
 
-def _personal_number(value, eid_name: str) -> str:
-    """The personal number in the claim's value: a Swedish one (Freja eID, SITHS through
-    Inera's IdP) or a Norwegian fødselsnummer or D-number (ID-porten's `pid`)."""
+def finish_confirmation(key: str, claims: Mapping, raw: str) -> User:
+    """A self-registered orderer of an e-ID only customer confirmed the email with provider
+    `key`: the personal number in the claims becomes theirs (orderers.confirm_email_with_eid)."""
+    personal_number = vouched_personal_number(key, claims)
+    return confirm_email_with_eid(raw, personal_number, method=f"oidc:{key}")
+
+
+def vouched_personal_number(key: str, claims: Mapping) -> str:
+    """The personal number provider `key` vouched for in its claim: a Swedish one (Freja eID,
+    SITHS through Inera's IdP) or a Norwegian fødselsnummer or D-number (ID-porten's `pid`).
+    NotAllowed, with what to do next, when the claim is missing or unreadable."""
+    config = provider(key)
+    value, eid_name = claims.get(config["personal_number_claim"]), config["name"]
     readable = isinstance(value, str | int) and not isinstance(value, bool)
     text = str(value).strip() if readable else ""
     try:

@@ -13,6 +13,8 @@ from sqlalchemy import or_, select
 
 from models import (
     AuditAction,
+    AuthChallenge,
+    ChallengeMethod,
     CreatedVia,
     Customer,
     CustomerStatus,
@@ -27,8 +29,14 @@ from models import (
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..labels import label
-from . import notifications, tokens
-from .accounts import check_password, normalise_email, set_password
+from . import notifications, strong_auth, tokens
+from .accounts import (
+    check_password,
+    eid_only,
+    ensure_personal_number_free,
+    normalise_email,
+    set_password,
+)
 from .audit import Actor, changes_of, record
 from .guards import ensure_not_switched
 from .ordering import release_held_orders
@@ -87,9 +95,13 @@ def registrable_customers(query: str, *, limit: int = 10) -> list[Customer]:
 
 
 def register_orderer(
-    customer: Customer, *, name: str, email: str, phone: str, password: str
+    customer: Customer, *, name: str, email: str, phone: str, password: str | None
 ) -> User:
-    """Self-registration: an unconfirmed orderer who must confirm the email, then be approved."""
+    """Self-registration: an unconfirmed orderer who must confirm the email, then be approved.
+
+    At a customer on e-ID only there is no password: the orderer confirms the email with e-ID
+    (`start_confirmation_bankid`, oidc.finish_confirmation), which gives their personal
+    number."""
     if customer is None or customer.status != CustomerStatus.ACTIVE:
         raise InvalidInput(_("Choose a customer from the list."), field="customer")
     email = normalise_email(email)
@@ -113,8 +125,9 @@ def register_orderer(
     check_user(user)
     if not user.phone:
         raise InvalidInput(_("Enter a phone number."), field="phone")
-    check_password(user, password)
-    user.password_hash = passwords.hash_password(password)
+    if not customer.eid_only:
+        check_password(user, password or "")
+        user.password_hash = passwords.hash_password(password)
     db.session.add(user)
     actor = Actor(user=None, system="self_registration")
     record(AuditAction.REGISTER, actor=actor, obj=user, changes=changes_of(user))
@@ -123,8 +136,36 @@ def register_orderer(
     return user
 
 
+def unconfirmed_orderer(raw: str) -> User:
+    """The orderer an unused, unexpired confirmation link belongs to; TokenInvalid otherwise."""
+    token = tokens.check(raw, TokenPurpose.CONFIRM_EMAIL)
+    user = db.session.get(User, token.user_id) if token.user_id else None
+    if user is None or user.status != UserStatus.UNCONFIRMED:
+        raise tokens.TokenInvalid("used")
+    return user
+
+
 def confirm_email(raw: str) -> User:
-    """Use a confirmation link: the orderer may now log in, and the customer's admins hear."""
+    """Use a confirmation link: the orderer may now log in, and the customer's admins hear.
+    At a customer on e-ID only the button alone is not enough: e-ID confirms."""
+    if eid_only(unconfirmed_orderer(raw)):
+        raise NotAllowed(
+            _("Your organisation logs in with e-ID only: confirm with your e-ID below.")
+        )
+    return _confirm(raw, changes=None)
+
+
+def confirm_email_with_eid(raw: str, personal_number: str, *, method: str) -> User:
+    """The orderer confirmed the email with e-ID (`method`: "bankid", "oidc:<provider>"),
+    which vouched for `personal_number`: it becomes theirs, never typed. Refused when another
+    account has it."""
+    user = unconfirmed_orderer(raw)
+    ensure_personal_number_free(personal_number, user)
+    user.personal_number = personal_number
+    return _confirm(raw, changes={"verified_with": method})
+
+
+def _confirm(raw: str, *, changes: dict | None) -> User:
     token = tokens.use(raw, TokenPurpose.CONFIRM_EMAIL)
     user = db.session.get(User, token.user_id)
     if user is None or user.status != UserStatus.UNCONFIRMED:
@@ -134,10 +175,37 @@ def confirm_email(raw: str) -> User:
         UserStatus.PENDING_APPROVAL,
         actor=Actor(user=user),
         action=AuditAction.CONFIRM_EMAIL,
+        changes=changes,
     )
     for admin in customer_admins(user.customer):
         notifications.orderer_awaits_approval(admin, user)
     return user
+
+
+CONFIRMATION_PURPOSE = "confirm_registration"
+
+
+def start_confirmation_bankid(raw: str, *, end_user_ip: str) -> AuthChallenge:
+    """The orderer confirms the registration with BankID (the link stays unused until done)."""
+    user = unconfirmed_orderer(raw)
+    return strong_auth.start(
+        purpose=CONFIRMATION_PURPOSE,
+        object_id=user.id,
+        text=_("Confirm your registration in Kundportal, %(name)s", name=user.name),
+        method=ChallengeMethod.BANKID,
+        end_user_ip=end_user_ip,
+    )
+
+
+def finish_confirmation_bankid(raw: str, public_id: str) -> User:
+    """BankID confirmed the registration; its personal number becomes the orderer's."""
+    user = unconfirmed_orderer(raw)
+    challenge = strong_auth.completed(
+        public_id, purpose=CONFIRMATION_PURPOSE, object_id=user.id, user=None
+    )
+    personal_number = strong_auth.confirmed_personal_number(challenge)
+    strong_auth.use(challenge)
+    return confirm_email_with_eid(raw, personal_number, method="bankid")
 
 
 def approve_orderer(orderer: User, *, actor: Actor) -> None:

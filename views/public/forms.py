@@ -24,6 +24,10 @@ class BankIDVerifyForm(FlaskForm):
     submit = SubmitField(_l("Verify with BankID instead"))
 
 
+class BankIDConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Confirm with BankID"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Log out"))
 

@@ -28,7 +28,7 @@ from requests import ConnectionError as ConnectionFailed
 from requests import RequestException, Timeout
 
 from adminapp.extensions import limiter
-from adminapp.services import accounts, oidc
+from adminapp.services import accounts, oidc, orderers
 from models import TokenPurpose
 
 from ..outcome import run_service
@@ -145,20 +145,50 @@ def login(provider: str):
     return _to_provider(provider, settings, next_url=next_url)
 
 
+# What an e-ID can verify in place of a password, by the link the person followed: the link's
+# page, the check that the link is still good, and the service that finishes it.
+LINK_VERIFICATIONS = {
+    "invitation": (
+        "password.set_password_page",
+        lambda raw: accounts.user_for_password_link(raw, TokenPurpose.SET_PASSWORD),
+        oidc.finish_invitation,
+    ),
+    "confirmation": (
+        "register.confirm_page",
+        orderers.unconfirmed_orderer,
+        oidc.finish_confirmation,
+    ),
+}
+
+
 @bp.route("/password/set/l/<handle>/oidc/<provider>", methods=["POST"])
 @limiter.limit(link_tokens.page_limit)
 def verify_invitation(handle: str, provider: str):
     """ "Verify with ID-porten instead" on the invitation's page: no password; the provider
-    gives the personal number. The link is checked now and again on the way back."""
+    gives the personal number."""
+    return _verify_link("invitation", handle, provider)
+
+
+@bp.route("/register/confirm/l/<handle>/oidc/<provider>", methods=["POST"])
+@limiter.limit(link_tokens.page_limit)
+def verify_confirmation(handle: str, provider: str):
+    """ "Confirm with ID-porten" on a self-registered orderer's confirmation page (e-ID only
+    customers): the provider gives the personal number."""
+    return _verify_link("confirmation", handle, provider)
+
+
+def _verify_link(kind: str, handle: str, provider: str):
+    """To the provider to verify link `handle` of `kind`; the link is checked now and again
+    on the way back, when it is used."""
     settings = _provider(provider)
+    page, check, _finish = LINK_VERIFICATIONS[kind]
     token = link_tokens.token_for(handle)
-    back = redirect(url_for("password.set_password_page", handle=handle))
+    back = redirect(url_for(page, handle=handle))
     if token is None or not OIDCLoginForm().validate_on_submit():
         return back
-    outcome = run_service(lambda: accounts.user_for_password_link(token, TokenPurpose.SET_PASSWORD))
-    if not outcome.ok:
+    if not run_service(lambda: check(token)).ok:
         return back  # the page says what is wrong with the link
-    return _to_provider(provider, settings, invitation=handle)
+    return _to_provider(provider, settings, verify=[kind, handle])
 
 
 def _to_provider(provider: str, settings: dict[str, str], **keep):
@@ -206,24 +236,28 @@ def callback(provider: str):
     claims = token.get("userinfo")
     if not claims:  # no ID token in the answer
         return _failure(provider, settings, ValueError("no ID token"))
-    if kept.get("invitation"):
-        return _verified(provider, settings, claims, kept["invitation"])
+    if kept.get("verify"):
+        kind, handle = kept["verify"]
+        return _verified(provider, settings, claims, kind, handle)
     outcome = run_service(lambda: oidc.finish_login(provider, claims), flash_refusal=False)
     if not outcome.ok:
         return _refused(str(outcome.refusal))
     return link_tokens.keep_private(_log_in(outcome.value, safe_next(kept.get("next_url"))))
 
 
-def _verified(provider: str, settings: dict[str, str], claims, handle: str):
-    """Back from verifying the invitation of link `handle`: the account is the person's, who
-    is logged in; or the refusal, and nothing changed."""
+def _verified(provider: str, settings: dict[str, str], claims, kind: str, handle: str):
+    """Back from verifying link `handle` of `kind`: an invited person's account is theirs and
+    they are logged in; a registration is confirmed; or the refusal, and nothing changed."""
+    finish = LINK_VERIFICATIONS[kind][2]
     token = link_tokens.token_for(handle) or ""
-    outcome = run_service(
-        lambda: oidc.finish_invitation(provider, claims, token), flash_refusal=False
-    )
+    outcome = run_service(lambda: finish(provider, claims, token), flash_refusal=False)
     if not outcome.ok:
         return _refused(str(outcome.refusal))
     user = outcome.value
+    if kind == "confirmation":
+        return link_tokens.keep_private(
+            current_app.make_response(render_template("register/confirmed.html", user=user))
+        )
     session.clear()
     login_user(user)
     session.permanent = True

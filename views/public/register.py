@@ -5,14 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from adminapp.extensions import limiter
-from adminapp.services.orderers import confirm_email, register_orderer, registrable_customers
+from adminapp.services.accounts import eid_only
+from adminapp.services.orderers import (
+    confirm_email,
+    finish_confirmation_bankid,
+    register_orderer,
+    registrable_customers,
+    start_confirmation_bankid,
+    unconfirmed_orderer,
+)
 from adminapp.services.tokens import TokenInvalid
 from adminapp.validation import format_org_number
 from models import Customer, CustomerStatus, db
 
 from ..outcome import run_service
 from . import link_tokens
-from .forms import ConfirmForm, RegistrationForm
+from .challenge import challenge_url
+from .forms import BankIDConfirmForm, ConfirmForm, RegistrationForm
 
 bp = Blueprint("register", __name__, url_prefix="/register")
 
@@ -45,13 +54,16 @@ def register(customer_id: int):
     if customer is None or customer.status != CustomerStatus.ACTIVE:
         abort(404)
     form = RegistrationForm()
+    if customer.eid_only:  # no password: the orderer confirms the email with e-ID
+        del form.password
+        del form.confirm
     if form.validate_on_submit() and run_service(
         lambda: register_orderer(
             customer,
             name=form.name.data,
             email=form.email.data,
             phone=form.phone.data,
-            password=form.password.data,
+            password=form.password.data if "password" in form else None,
         ),
         form=form,
     ):
@@ -81,8 +93,14 @@ def confirm_page(handle: str):
         return render_template(
             "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose="confirm"
         ), 404
+    try:
+        user = unconfirmed_orderer(token)
+    except TokenInvalid as exc:
+        return render_template(
+            "auth/link_invalid.html", reason=exc.reason, message=str(exc), purpose="confirm"
+        ), 404 if exc.reason == "unknown" else 410
     form = ConfirmForm()
-    if form.validate_on_submit():
+    if not eid_only(user) and form.validate_on_submit():
         outcome = run_service(lambda: confirm_email(token), flash_refusal=False)
         if not outcome.ok:
             return render_template(
@@ -92,7 +110,44 @@ def confirm_page(handle: str):
                 purpose="confirm",
             ), 410
         return render_template("register/confirmed.html", user=outcome.value)
-    return render_template("register/confirm.html", form=form)
+    return render_template(
+        "register/confirm.html",
+        form=form,
+        eid_only=eid_only(user),
+        bankid_form=BankIDConfirmForm(formdata=None),
+        handle=handle,
+    )
+
+
+@bp.route("/confirm/l/<handle>/bankid", methods=["POST"])
+@limiter.limit(link_tokens.page_limit)
+def confirm_bankid(handle: str):
+    """ "Confirm with BankID": BankID gives the personal number (e-ID only customers)."""
+    token = link_tokens.token_for(handle)
+    back = url_for("register.confirm_page", handle=handle)
+    if token is None or not BankIDConfirmForm().validate_on_submit():
+        return redirect(back)
+    outcome = run_service(
+        lambda: start_confirmation_bankid(token, end_user_ip=request.remote_addr or "127.0.0.1")
+    )
+    if not outcome.ok:
+        return redirect(back)
+    done = url_for("register.confirm_bankid_done", handle=handle, challenge=outcome.value.public_id)
+    return redirect(challenge_url(outcome.value, next_url=done, back_url=back))
+
+
+@bp.route("/confirm/l/<handle>/bankid/done")
+@limiter.limit(link_tokens.page_limit)
+def confirm_bankid_done(handle: str):
+    token = link_tokens.token_for(handle) or ""
+    outcome = run_service(
+        lambda: finish_confirmation_bankid(token, request.args.get("challenge", "")),
+        flash_refusal=False,
+        keep_on_refusal=True,  # the identification is used up, whatever it found
+    )
+    if not outcome.ok:
+        return render_template("auth/bankid_refused.html", message=str(outcome.refusal)), 403
+    return render_template("register/confirmed.html", user=outcome.value)
 
 
 # The token was in the address: keep it from Referers and caches.
