@@ -1,4 +1,4 @@
-"""Checks for identifiers people type: organisation numbers, phone numbers."""
+"""Checks for identifiers people type: organisation numbers, phone numbers, Peppol addresses."""
 
 from __future__ import annotations
 
@@ -97,3 +97,55 @@ def phone_example(country=None) -> str:
     """A mobile number as written in `country`; both countries' when none is known."""
     example = PHONE_EXAMPLES.get(str(country or ""))
     return example or " / ".join(PHONE_EXAMPLES.values())
+
+
+# Peppol participant identifiers (ISO 6523 ICD scheme : identifier) that the forms check.
+PEPPOL_SCHEMES = {"0007": "SE", "0192": "NO"}  # organisation numbers
+GLN_SCHEME = "0088"
+_PEPPOL_PATTERN = re.compile(r"^(?P<scheme>\d{4}):(?P<identifier>[A-Za-z0-9.\-]{1,50})$")
+
+
+def gln_valid(digits: str) -> bool:
+    """The GS1 check digit of a 13-digit Global Location Number."""
+    if len(digits) != 13 or not digits.isdigit():
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == int(digits[12])
+
+
+def normalise_peppol_id(raw: str, *, country: str, field: str = "peppol_id") -> str:
+    """A buyer's Peppol address as "scheme:identifier" ("0007:5566778899"); empty stays empty.
+
+    Also accepts a bare GLN (13 digits: scheme 0088) or a bare organisation number of the
+    customer's country (0007 Sweden, 0192 Norway). Organisation numbers and GLNs are checked
+    by their check digits; other schemes by their form only. Raises InvalidInput."""
+    text = re.sub(r"\s", "", raw or "")
+    if not text:
+        return ""
+    match = _PEPPOL_PATTERN.match(text)
+    if match:
+        scheme, identifier = match.group("scheme", "identifier")
+    elif re.sub(r"-", "", text).isdigit() and len(re.sub(r"-", "", text)) == 13:
+        scheme, identifier = GLN_SCHEME, text.replace("-", "")
+    elif re.sub(r"-", "", text).isdigit():
+        scheme = {"SE": "0007", "NO": "0192"}.get(str(country), "0007")
+        identifier = text
+    else:
+        raise InvalidInput(
+            _(
+                "Enter the Peppol address as scheme:identifier (for example 0007:5566778899), "
+                "or a GLN of 13 digits."
+            ),
+            field=field,
+        )
+    if scheme in PEPPOL_SCHEMES:
+        try:
+            identifier = normalise_org_number(PEPPOL_SCHEMES[scheme], identifier)
+        except InvalidInput as exc:
+            raise InvalidInput(str(exc), field=field) from exc
+    elif scheme == GLN_SCHEME and not gln_valid(identifier):
+        raise InvalidInput(
+            _("A GLN has 13 digits, the last a check digit: check it for a typing error."),
+            field=field,
+        )
+    return f"{scheme}:{identifier}"

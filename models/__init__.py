@@ -21,7 +21,14 @@ from .challenge import (
     RecoveryCode,
     SmsMessage,
 )
-from .customer import CUSTOMER_TRANSITIONS, CareUnit, Country, Customer, CustomerStatus
+from .customer import (
+    CUSTOMER_TRANSITIONS,
+    CareUnit,
+    Country,
+    Customer,
+    CustomerStatus,
+    InvoiceOverride,
+)
 from .order import (
     CANCELLABLE,
     DELETABLE_STATUSES,
@@ -76,6 +83,7 @@ __all__ = [
     "CustomerApplication",
     "CustomerStatus",
     "DecisionKind",
+    "InvoiceOverride",
     "LinkToken",
     "Offering",
     "OfferingTerms",

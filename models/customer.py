@@ -1,4 +1,4 @@
-"""A customer organisation (the tenant) and its care units."""
+"""A customer organisation (the tenant), its care units and its invoice details."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, TimestampMixin, Transitions, str_enum
 
 if TYPE_CHECKING:
+    from .catalog import Service
     from .user import User
 
 
@@ -49,7 +50,20 @@ class Customer(TimestampMixin, Base):
     address_line: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    # How the customer is reached (beside its users): the organisation's own email and phone.
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # The customer's invoice details, the default for every service: where invoices go and
+    # what they must carry. A service may override them (InvoiceOverride).
     invoice_reference: Mapped[str] = mapped_column(String(100), default="")
+    # Empty: the invoice goes to the customer's address above.
+    invoice_address_line: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    invoice_postal_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    invoice_city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    invoice_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The buyer's electronic address for e-invoices (Peppol BIS Billing 3.0 EndpointID), as
+    # "scheme:identifier": 0007 Swedish organisation number, 0192 Norwegian, 0088 GLN.
+    peppol_id: Mapped[str] = mapped_column(String(60), default="", server_default="")
     # The customer's language (sv, nb, en): its users are invited in it and its agreement is
     # signed in it. By default the country's.
     language: Mapped[str] = mapped_column(String(10), default="sv", server_default="sv")
@@ -66,9 +80,42 @@ class Customer(TimestampMixin, Base):
     care_units: Mapped[list[CareUnit]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", passive_deletes=True
     )
+    invoice_overrides: Mapped[list[InvoiceOverride]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.org_number})"
+
+
+class InvoiceOverride(TimestampMixin, Base):
+    """A service's own invoice details at one customer: each field given replaces the
+    customer's default, each left empty falls back to it (a reference per service, say)."""
+
+    __tablename__ = "invoice_override"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "service_id", name="uq_invoice_override_service"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    invoice_reference: Mapped[str] = mapped_column(String(100), default="")
+    invoice_address_line: Mapped[str] = mapped_column(String(200), default="")
+    invoice_postal_code: Mapped[str] = mapped_column(String(20), default="")
+    invoice_city: Mapped[str] = mapped_column(String(100), default="")
+    invoice_email: Mapped[str] = mapped_column(String(254), default="")
+    peppol_id: Mapped[str] = mapped_column(String(60), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="invoice_overrides")
+    service: Mapped[Service] = relationship()
+
+    def __str__(self) -> str:
+        return str(self.service.name) if self.service else ""
 
 
 class CareUnit(TimestampMixin, Base):

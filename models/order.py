@@ -117,6 +117,9 @@ class Order(TimestampMixin, Base):
     delivery_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     instructions_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invoice details in force when the order was attested (services/invoicing.py): what
+    # its invoices carry, whatever the customer changes later. Empty until attested.
+    invoice_details: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     customer: Mapped[Customer] = relationship()
     orderer: Mapped[User | None] = relationship()

@@ -20,6 +20,7 @@ from adminapp.services import (
     attestation,
     customers,
     impersonation,
+    invoicing,
     orderers,
     users,
 )
@@ -27,6 +28,7 @@ from adminapp.services.audit import Actor
 from models import (
     AuditEvent,
     Customer,
+    InvoiceOverride,
     OrderStatus,
     OutboxMessage,
     RoleName,
@@ -61,6 +63,9 @@ def _calls(world):
 
     attest_link = tokens.issue(TokenPurpose.ATTEST_ORDER, user=attestant, obj=order)
     sign_link = tokens.issue(TokenPurpose.SIGN_AGREEMENT, obj=agreement)
+    service = order.offering.service
+    override = InvoiceOverride(customer=customer, service=service, invoice_reference="R")
+    db.session.add(override)
     db.session.flush()
     return {
         users.add_user: lambda: users.add_user(
@@ -89,6 +94,16 @@ def _calls(world):
         customers.update_settings: lambda: customers.update_settings(
             customer, require_four_eyes=True, actor=switched
         ),
+        customers.update_contact_details: lambda: customers.update_contact_details(
+            customer, {"city": "Elsewhere"}, actor=switched
+        ),
+        invoicing.update_invoice_details: lambda: invoicing.update_invoice_details(
+            customer, {"invoice_reference": "X"}, actor=switched
+        ),
+        invoicing.save_override: lambda: invoicing.save_override(
+            customer, service, {"invoice_reference": "X"}, actor=switched
+        ),
+        invoicing.delete_override: lambda: invoicing.delete_override(override, actor=switched),
         attestation.start: lambda: attestation.start(
             order,
             method="sms",

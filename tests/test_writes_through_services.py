@@ -26,6 +26,7 @@ from models import (
     CareUnit,
     Customer,
     CustomerApplication,
+    InvoiceOverride,
     Offering,
     Order,
     OrderStatus,
@@ -102,6 +103,14 @@ def _application_fields(application):
     data = {f: str(getattr(application, f) or "") for f in (*ORGANISATION_FIELDS, *CONTACT_FIELDS)}
     data["applicant_email"] = application.applicant_email
     return data
+
+
+def _override(world):
+    service = db.session.get(Offering, world.a.offering_id).service
+    override = InvoiceOverride(customer=_customer_a(world), service=service, invoice_reference="R")
+    db.session.add(override)
+    db.session.flush()
+    return override
 
 
 def _fresh_orderer(world):
@@ -193,6 +202,28 @@ SAMPLES = {
     ("staff", "care_units", "delete"): (
         lambda w: (factories.care_unit(customer_=_customer_a(w)).id, {}),
         lambda id_: db.session.get(CareUnit, id_) is None,
+    ),
+    ("staff", "invoice_overrides", "create"): (
+        lambda w: (
+            None,
+            {
+                "customer": str(w.a.customer_id),
+                "service": str(db.session.get(Offering, w.a.offering_id).service_id),
+                "invoice_reference": "LAB-77",
+                "peppol_id": "0088:7300010000001",
+            },
+        ),
+        lambda _id: db.session.scalar(
+            select(InvoiceOverride).filter_by(invoice_reference="LAB-77")
+        ),
+    ),
+    ("staff", "invoice_overrides", "edit"): (
+        lambda w: (_override(w).id, {"invoice_reference": "LAB-78"}),
+        lambda id_: db.session.get(InvoiceOverride, id_).invoice_reference == "LAB-78",
+    ),
+    ("staff", "invoice_overrides", "delete"): (
+        lambda w: (_override(w).id, {}),
+        lambda id_: db.session.get(InvoiceOverride, id_) is None,
     ),
     ("staff", "services", "create"): (
         lambda w: (None, {"name": "Telephony", "description": "Calls.", "active": "y"}),
@@ -425,6 +456,8 @@ INVALID = {
     ("staff", "roles", "edit"): None,  # a free description
     ("staff", "care_units", "create"): ({"hsa_id": "1001"}, "An HSA-id looks like"),
     ("staff", "care_units", "edit"): ({"hsa_id": "1001"}, "An HSA-id looks like"),
+    ("staff", "invoice_overrides", "create"): ({"peppol_id": "0088:7300010000002"}, "GLN"),
+    ("staff", "invoice_overrides", "edit"): ({"invoice_city": "Lund"}, "whole invoice address"),
     ("staff", "services", "create"): ({"name": ""}, "This field is required."),
     ("staff", "services", "edit"): ({"name": ""}, "This field is required."),
     ("staff", "offerings", "create"): ({"startup_fee": "-5"}, "cannot be negative"),

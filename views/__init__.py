@@ -26,6 +26,7 @@ from models import (
     CareUnit,
     Customer,
     CustomerApplication,
+    InvoiceOverride,
     Offering,
     Order,
     OutboxMessage,
@@ -44,6 +45,7 @@ from .customer.care_units import PortalCareUnitView
 from .customer.orderers import OrdererView
 from .customer.ordering import OrderingView
 from .customer.orders import PortalOrderView
+from .customer.organisation import OrganisationView
 from .customer.settings import SettingsView
 from .customer.users import PortalUserView
 from .form_errors import form_errors
@@ -65,7 +67,7 @@ from .public import (
 )
 from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
-from .staff.customers import CareUnitView, CustomerView
+from .staff.customers import CareUnitView, CustomerView, InvoiceOverrideView
 from .staff.delivery import DeliveryView
 from .staff.onboarding import AgreementTextView, AgreementView, CustomerApplicationView
 from .staff.orders import OrderView
@@ -121,6 +123,14 @@ def init_staff_admin(app: Flask) -> Admin:
     admin.add_view(RoleView(Role, db, name=_l("Roles"), endpoint="roles"))
     admin.add_view(CareUnitView(CareUnit, db, name=_l("Care units"), endpoint="care_units"))
     admin.add_view(
+        InvoiceOverrideView(
+            InvoiceOverride,
+            db,
+            name=_l("Invoice details per service"),
+            endpoint="invoice_overrides",
+        )
+    )
+    admin.add_view(
         ServiceView(Service, db, name=_l("Services"), category=_l("Catalog"), endpoint="services")
     )
     admin.add_view(
@@ -175,6 +185,11 @@ def init_portal_admin(app: Flask) -> Admin:
             name=_l("Care units"),
             endpoint="portal_care_units",
             url="/portal/care-units",
+        )
+    )
+    portal.add_view(
+        OrganisationView(
+            name=_l("Our organisation"), endpoint="portal_organisation", url="/portal/organisation"
         )
     )
     portal.add_view(

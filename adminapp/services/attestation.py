@@ -25,7 +25,7 @@ from models import (
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..i18n import local_datetime, money
 from ..labels import label
-from . import notifications, strong_auth, tokens
+from . import invoicing, notifications, strong_auth, tokens
 from .audit import Actor
 from .guards import ensure_not_switched
 from .states import move
@@ -157,6 +157,8 @@ def _decide(
                 action=AuditAction.ATTEST if attested else AuditAction.REJECT,
                 changes={k: v for k, v in (("method", method), ("reason", reason)) if v},
             )
+            if attested:
+                invoicing.snapshot(order)  # what its invoices carry, from now on
             decision = OrderDecision(
                 order_id=order.id,
                 kind=kind,

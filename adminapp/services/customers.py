@@ -7,6 +7,7 @@ customer's users still log in: they see their orders and why they cannot order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -27,8 +28,9 @@ from models import (
 
 from ..errors import InvalidInput, NotAllowed, TransitionRefused
 from ..i18n import known_language, language_of_country
-from ..validation import normalise_org_number
-from . import notifications, oidc, tokens
+from ..validation import normalise_org_number, normalise_phone
+from . import invoicing, notifications, oidc, tokens
+from .accounts import normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
 from .guards import ensure_not_switched
 from .records import assign
@@ -37,16 +39,10 @@ from .users import customer_admins
 
 MAX_REASON_LENGTH = 2000
 
+# What the customer's admin may change about the customer: how it is reached.
+CONTACT_FIELDS = ("address_line", "postal_code", "city", "contact_email", "contact_phone")
 # What customer service may write on a customer; the status moves only by the workflows.
-CUSTOMER_FIELDS = (
-    "name",
-    "country",
-    "org_number",
-    "address_line",
-    "postal_code",
-    "city",
-    "invoice_reference",
-)
+CUSTOMER_FIELDS = ("name", "country", "org_number", *CONTACT_FIELDS, *invoicing.INVOICE_FIELDS)
 
 
 def _apply_details(customer: Customer, details: dict) -> None:
@@ -58,6 +54,8 @@ def _apply_details(customer: Customer, details: dict) -> None:
     customer.country = Country(customer.country)
     customer.language = known_language(customer.language) or language_of_country(customer.country)
     customer.org_number = normalise_org_number(customer.country, customer.org_number or "")
+    _check_contact_details(customer)
+    invoicing.check_invoice_fields(customer, country=customer.country)
     with db.session.no_autoflush:
         clash = db.session.scalar(
             select(Customer.id).where(
@@ -68,6 +66,30 @@ def _apply_details(customer: Customer, details: dict) -> None:
         )
     if clash is not None:
         raise InvalidInput(_("Another customer has this organisation number."), field="org_number")
+
+
+def _check_contact_details(customer: Customer) -> None:
+    if customer.contact_email:
+        try:
+            customer.contact_email = normalise_email(customer.contact_email)
+        except InvalidInput as exc:
+            raise InvalidInput(str(exc), field="contact_email") from exc
+    try:
+        customer.contact_phone = normalise_phone(customer.contact_phone, region=customer.country)
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc), field="contact_phone") from exc
+
+
+def update_contact_details(customer: Customer, values: Mapping, *, actor: Actor) -> None:
+    """The customer's admin corrects how the customer is reached: its address, email and
+    phone (the name and organisation number are the vendor's to change)."""
+    ensure_not_switched(actor)
+    with db.session.no_autoflush:
+        assign(customer, values, allowed=CONTACT_FIELDS)
+        _check_contact_details(customer)
+        changes = changes_of(customer)
+    if changes:
+        record(AuditAction.UPDATE, actor=actor, obj=customer, changes=changes)
 
 
 def create_customer(*, actor: Actor, **details) -> Customer:
@@ -82,7 +104,7 @@ def create_customer(*, actor: Actor, **details) -> Customer:
 
 
 def update_customer(customer: Customer, *, actor: Actor, **details) -> None:
-    """Correct a customer's details (name, organisation number, address, invoice reference)."""
+    """Correct a customer's details (name, organisation number, contact and invoice details)."""
     with db.session.no_autoflush:
         _apply_details(customer, details)
         changes = changes_of(customer)

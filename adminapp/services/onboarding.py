@@ -41,12 +41,20 @@ from .accounts import email_taken, normalise_email
 from .agreement_texts import current_text
 from .agreements import send_signing_link
 from .audit import Actor, changes_of, record
-from .customers import CUSTOMER_FIELDS
 from .states import move
 from .users import add_user
 
-# The organisation, as the customer will be created.
-ORGANISATION_FIELDS = CUSTOMER_FIELDS
+# The organisation, as the customer will be created (its admin adds contact and invoice
+# details later).
+ORGANISATION_FIELDS = (
+    "name",
+    "country",
+    "org_number",
+    "address_line",
+    "postal_code",
+    "city",
+    "invoice_reference",
+)
 CONTACT_FIELDS = tuple(
     f"{role}_{part}"
     for role in ("admin", "signatory", "contract")

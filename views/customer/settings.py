@@ -24,10 +24,11 @@ class SettingsForm(FlaskForm):
         description=_l("Off by default: the same person may order and attest."),
     )
     eid_only = BooleanField(
-        _l("e-ID only: our users log in with BankID, never with a password"),
+        _l("e-ID only: our users log in with e-ID, such as BankID, never with a password"),
         description=_l(
             "Turning it on removes every user's password. Users need their personal number on "
-            "their account to log in; new users verify with BankID when they are invited."
+            "their account to log in; new users verify with e-ID when they are invited or "
+            "register."
         ),
     )
 

@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user
 from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
 from requests import ConnectionError as ConnectionFailed
@@ -34,7 +33,7 @@ from models import TokenPurpose
 from ..outcome import run_service
 from . import link_tokens
 from .auth import _log_in, _login_limit
-from .links import home_for, safe_next
+from .links import safe_next
 
 bp = Blueprint("oidc", __name__)
 
@@ -258,11 +257,9 @@ def _verified(provider: str, settings: dict[str, str], claims, kind: str, handle
         return link_tokens.keep_private(
             current_app.make_response(render_template("register/confirmed.html", user=user))
         )
-    session.clear()
-    login_user(user)
-    session.permanent = True
+    response = _log_in(user, None)
     flash(
         _("Your account is verified with %(eid)s and you are logged in.", eid=settings["name"]),
         "success",
     )
-    return link_tokens.keep_private(redirect(home_for(user)))
+    return link_tokens.keep_private(response)

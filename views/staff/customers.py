@@ -17,6 +17,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from adminapp.i18n import LANGUAGE_NAMES, LOCALES
+from adminapp.services import invoicing
 from adminapp.services.catalog import add_care_unit, delete_care_unit, update_care_unit
 from adminapp.services.customers import (
     CUSTOMER_FIELDS,
@@ -27,7 +28,7 @@ from adminapp.services.customers import (
     update_customer,
 )
 from adminapp.validation import format_org_number
-from models import CareUnit, Customer, db
+from models import CareUnit, Customer, InvoiceOverride, db
 
 from ..admin_types import bounded_int
 from ..base import StaffModelView
@@ -212,3 +213,50 @@ class CareUnitView(StaffModelView):
 
     def delete_with(self, model, actor):
         delete_care_unit(model, actor=actor)
+
+
+class InvoiceOverrideView(StaffModelView):
+    """A service's own invoice details at a customer (its admin edits them too, under Our
+    organisation). Saving one for a customer and service that already have one changes it."""
+
+    column_list = ("customer", "service", "invoice_reference", "invoice_city", "peppol_id")
+    column_labels = {"customer.name": _l("Customer"), "service.name": _l("Service")}
+    column_searchable_list = ("invoice_reference",)
+    column_filters = ("customer.name", "service.name")
+    column_sortable_list = ("invoice_reference",)
+    list_loader_options = (
+        selectinload(InvoiceOverride.customer),
+        selectinload(InvoiceOverride.service),
+    )
+    form_columns = ("customer", "service", *invoicing.INVOICE_FIELDS)
+    form_ajax_refs = {"customer": customer_ajax_loader()}
+    form_args = {"customer": {"widget": CustomerSelect()}}
+    # No `required` attribute on the service list: a required select may not start on a real
+    # choice (HTML), and the service checks it anyway.
+    form_widget_args = {"service": {"required": False}}
+
+    def get_edit_form(self):
+        # An override stays with its customer and service: delete it to move it.
+        form_class = self.scaffold_form()
+        del form_class.customer
+        del form_class.service
+        return form_class
+
+    def create_with(self, form, actor):
+        return invoicing.save_override(
+            form.customer.data,
+            form.service.data,
+            self.form_values(form, *invoicing.INVOICE_FIELDS),
+            actor=actor,
+        )
+
+    def update_with(self, form, model, actor):
+        invoicing.save_override(
+            model.customer,
+            model.service,
+            self.form_values(form, *invoicing.INVOICE_FIELDS),
+            actor=actor,
+        )
+
+    def delete_with(self, model, actor):
+        invoicing.delete_override(model, actor=actor)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask import render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from adminapp.i18n import local_datetime
@@ -91,6 +93,7 @@ class OrderView(StaffModelView):
         "orderer_email",
         "status",
         "decision",
+        "invoice_details",
         "care_units",
         "startup_fee",
         "recurring_fee",
@@ -108,6 +111,9 @@ class OrderView(StaffModelView):
         "recurring_fee": money_column,
         "decision": lambda v, c, m, n: decision_summary(m.decision),
         "care_units": lambda v, c, m, n: ", ".join(str(unit) for unit in m.care_units),
+        "invoice_details": lambda v, c, m, n: Markup(
+            render_template("partials/invoice_details.html", details=m.invoice_details)
+        ),
     }
 
     def update_with(self, form, model, actor):
