@@ -42,6 +42,12 @@ class _Document(FPDF):
         self.set_text_color(0, 0, 0)
 
 
+def agreement_attachment(agreement: Agreement, extension: str) -> str:
+    """The Content-Disposition of the agreement saved as a file."""
+    name = f"agreement-{agreement.customer.org_number}-{agreement.id}.{extension}"
+    return f'attachment; filename="{name}"'
+
+
 def agreement_pdf(agreement: Agreement) -> bytes:
     """The agreement as an A4 PDF."""
     title = _("Customer agreement of %(name)s", name=agreement.customer.name)

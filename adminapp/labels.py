@@ -102,6 +102,7 @@ LABELS: dict[type[enum.Enum], dict] = {
         RoleName.ADMIN: _l("Administrator"),
         RoleName.ORDERER: _l("Orderer"),
         RoleName.ATTESTANT: _l("Attestant"),
+        RoleName.CONTACT: _l("Contact person"),
     },
     RecurringPeriod: {
         RecurringPeriod.MONTH: _l("month"),

@@ -64,6 +64,7 @@ class RoleName(enum.StrEnum):
     ADMIN = "admin"
     ORDERER = "orderer"
     ATTESTANT = "attestant"
+    CONTACT = "contact"  # the agreement's contact person (sv «Kontaktperson»): reads only
 
 
 user_role = Table(

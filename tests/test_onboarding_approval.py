@@ -72,7 +72,7 @@ def _path(link: str) -> str:
     return link.replace("http://portal.test", "")
 
 
-def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
+def test_approval_creates_customer_admin_contact_agreement_and_its_emails(
     app, staff, world, mail_server
 ):
     application_id = _application(app, signatory_personal_number="199001012385")
@@ -91,8 +91,12 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
             "Stockholm",
             application.invoice_reference,
         )
-        (admin,) = customer.users
+        admin, contact = sorted(customer.users, key=lambda user: user.id)
         assert admin.email == application.admin_email and admin.name == "Alma Admin"
+        # The contract contact: a login that reads (the contact role), invited likewise.
+        assert contact.email == application.contract_email
+        assert contact.role_names == {RoleName.CONTACT}
+        assert contact.status == UserStatus.INVITED and contact.password_hash is None
         assert admin.role_names == {RoleName.ADMIN}
         assert admin.status == UserStatus.INVITED and admin.password_hash is None
         assert admin.created_via == CreatedVia.APPLICATION
@@ -117,8 +121,15 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
         customer_name, customer_id = customer.name, customer.id
 
     deliver(app)
-    assert sorted(m.rcpt_tos[0] for m in mail_server.received) == sorted(emails)
-    admin_mail, signatory_mail, contract_mail = (mail_server.to(e)[0] for e in emails)
+    contract_email = emails[2]  # the information and the invitation
+    assert sorted(m.rcpt_tos[0] for m in mail_server.received) == sorted([*emails, contract_email])
+    admin_mail, signatory_mail = (mail_server.to(e)[0] for e in emails[:2])
+    contract_mails = {_subject(m): m for m in mail_server.to(contract_email)}
+    contract_mail = contract_mails[
+        f"You are the contact for the customer agreement of {customer_name}"
+    ]
+    contact_invitation = contract_mails["Du är inbjuden till Kundportal"]
+    assert "/password/set/" in contact_invitation.text
     # Administrator: the invitation to set a password and log in, in the customer's language
     # (a Swedish organisation's: Swedish).
     assert _subject(admin_mail) == "Du är inbjuden till Kundportal"
@@ -129,11 +140,9 @@ def test_approval_creates_customer_admin_agreement_and_exactly_three_emails(
     assert _subject(signatory_mail) == f"Sign the customer agreement of {customer_name}"
     signing = re.search(LINK, signatory_mail.text).group(0)
     assert "/sign/" in signing and signing in signatory_mail.html
-    # Contract contact: information only, no link.
-    assert _subject(contract_mail) == (
-        f"You are the contact for the customer agreement of {customer_name}"
-    )
+    # Contract contact: the information, no link in it (the invitation brings the link).
     assert "Sigrid Signatory" in contract_mail.text and not re.search(LINK, contract_mail.text)
+    assert "You also get an invitation to log in" in contract_mail.text
 
     # The signing link opens the agreement, with the customer's details and the text version.
     anonymous = app.test_client()
@@ -166,10 +175,10 @@ def test_approving_twice_creates_nothing_twice(app, staff, mail_server):
     assert "is already approved" in body
     assert _count(app, Customer) == 3  # Customer A, Customer B and the new one
     assert _count(app, Agreement) == 1
-    assert _count(app, User, created_via=CreatedVia.APPLICATION) == 1
+    assert _count(app, User, created_via=CreatedVia.APPLICATION) == 2  # admin, contact
     assert _count(app, AuditEvent, action="approve") == 1
     deliver(app)
-    assert len(mail_server.received) == 3
+    assert len(mail_server.received) == 4  # the admin, the signatory, the contact person twice
 
 
 def test_a_concurrent_approval_is_caught_by_the_conditional_update(app, world):
@@ -201,7 +210,7 @@ def test_several_applications_are_approved_at_once(app, staff, mail_server):
     assert _count(app, Agreement) == 2
     assert _count(app, CustomerApplication, status=ApplicationStatus.APPROVED) == 2
     deliver(app)
-    assert len(mail_server.received) == 6
+    assert len(mail_server.received) == 8
 
 
 def _reject(client, *ids, reason):
@@ -531,9 +540,9 @@ def test_two_simultaneous_approvals_make_one_customer(app, world, mail_server):
     assert len(results) == 2 and results.count("approved") == 1, results
     assert "already approved" in next(r for r in results if r != "approved")
     assert _count(app, Agreement) == 1
-    assert _count(app, User, created_via=CreatedVia.APPLICATION) == 1
+    assert _count(app, User, created_via=CreatedVia.APPLICATION) == 2  # admin, contact
     deliver(app)
-    assert len(mail_server.received) == 3
+    assert len(mail_server.received) == 4
 
 
 def test_the_migration_translates_the_first_text_as_the_app_would():

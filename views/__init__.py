@@ -40,6 +40,7 @@ from models import (
 from . import errors
 from .base import StaffIndexView
 from .customer import PortalIndexView
+from .customer.agreement import PortalAgreementView
 from .customer.attestation import AttestationView
 from .customer.care_units import PortalCareUnitView
 from .customer.orderers import OrdererView
@@ -185,6 +186,11 @@ def init_portal_admin(app: Flask) -> Admin:
             name=_l("Care units"),
             endpoint="portal_care_units",
             url="/portal/care-units",
+        )
+    )
+    portal.add_view(
+        PortalAgreementView(
+            name=_l("Agreement"), endpoint="portal_agreement", url="/portal/agreement"
         )
     )
     portal.add_view(

@@ -211,8 +211,9 @@ def agreement_to_sign(agreement, token: str) -> None:
     )
 
 
-def agreement_contact(agreement) -> None:
-    """Tells the contract contact that they are the agreement's contact person."""
+def agreement_contact(agreement, *, invited: bool = False) -> None:
+    """Tells the contract contact that they are the agreement's contact person (and, when
+    `invited`, that an invitation to log in and read follows)."""
     application = agreement.application
     queue_email(
         to=application.contract_email,
@@ -226,6 +227,7 @@ def agreement_contact(agreement) -> None:
             "agreement": agreement,
             "application": application,
             "customer_name": agreement.customer.name,
+            "invited": invited,
         },
     )
 

@@ -28,6 +28,7 @@ from models import (
     CustomerApplication,
     CustomerStatus,
     RoleName,
+    User,
     db,
     utcnow,
 )
@@ -262,7 +263,9 @@ def _decide(
 
 
 def approve_application(application: CustomerApplication, *, actor: Actor) -> Customer:
-    """Create the customer, its admin, the agreement to sign, and send the three emails."""
+    """Create the customer, its admin, its contact person, the agreement to sign, and send
+    the emails: the admin's and the contact person's invitations, the signing link, and the
+    contact person's information."""
     if application.status != ApplicationStatus.SUBMITTED:
         raise TransitionRefused(_refusal(application))
     if existing_customer(application.country, application.org_number) is not None:
@@ -306,6 +309,7 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
                 signatory_personal_number=application.signatory_personal_number,
             )
             db.session.add(agreement)
+            contact_person = _invite_contact_person(application, customer, actor=actor)
             db.session.flush()
     except IntegrityError as exc:
         raise TransitionRefused(
@@ -319,8 +323,29 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
         changes={"text_version": agreement.text.version, "signatory": agreement.signatory_name},
     )
     send_signing_link(agreement)
-    notifications.agreement_contact(agreement)
+    notifications.agreement_contact(agreement, invited=contact_person is not None)
     return customer
+
+
+def _invite_contact_person(
+    application: CustomerApplication, customer: Customer, *, actor: Actor
+) -> User | None:
+    """The agreement's contact person gets a login that reads (the contact role), invited
+    like the administrator. Not when they are the administrator (who reads it all already),
+    nor when their email is another user's: a user belongs to one customer, so they are told
+    by email only."""
+    email = normalise_email(application.contract_email)
+    if email == normalise_email(application.admin_email) or email_taken(email):
+        return None
+    return add_user(
+        customer,
+        name=application.contract_name,
+        email=email,
+        phone=application.contract_phone,
+        roles=[RoleName.CONTACT],
+        actor=actor,
+        created_via=CreatedVia.APPLICATION,
+    )
 
 
 def _create_customer(application: CustomerApplication, *, actor: Actor) -> Customer:

@@ -12,6 +12,7 @@ import re
 
 from axe_playwright_python.sync_playwright import Axe
 from flask_admin import Admin
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from adminapp.services import onboarding
@@ -113,6 +114,11 @@ def test_every_customer_admin_page(app, page, world):
     page.locator("main form [type=submit]").first.click()
     assert "/portal/orderers/new/" in page.url
     assert_accessible(page, "new orderer with errors")
+    page.goto("/portal/organisation/")
+    page.get_by_label("Invoice city", exact=True).first.fill("Lund")  # a partial address
+    page.get_by_role("button", name="Save invoice details").click()
+    expect(page.get_by_text("Give the whole invoice address").first).to_be_visible()
+    assert_accessible(page, "invoice details with errors")
     page.goto("/account/")
     assert_accessible(page, "my account")
 

@@ -15,6 +15,7 @@ ROLE_LABELS = {
     RoleName.ADMIN: _l("Administrator – manages users and roles"),
     RoleName.ORDERER: _l("Orderer – places orders"),
     RoleName.ATTESTANT: _l("Attestant – attests orders"),
+    RoleName.CONTACT: _l("Contact person – reads the agreement, the organisation and its orders"),
 }
 
 

@@ -33,10 +33,10 @@ def _orderer_options():
 
 
 class PortalOrderView(TenantModelView):
-    """The customer's orders: read-only for its admins; its attestants open an order awaiting
-    attestation from here ("Attest")."""
+    """The customer's orders: read-only for its admins and its contact person; its attestants
+    open an order awaiting attestation from here ("Attest")."""
 
-    required_roles = frozenset({RoleName.ADMIN, RoleName.ATTESTANT})
+    required_roles = frozenset({RoleName.ADMIN, RoleName.ATTESTANT, RoleName.CONTACT})
     list_template = "portal/orders_list.html"
     column_list = ("id", "offering", "orderer_name", "status", "submitted_at", "created_at")
     column_labels = {

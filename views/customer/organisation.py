@@ -4,7 +4,7 @@ the admin may change. The services (customers, invoicing) check and audit every 
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,8 +55,14 @@ def _values(form: FlaskForm, names) -> dict[str, str]:
 
 
 class OrganisationView(CustomerAccess, BaseView):
-    required_roles = frozenset({RoleName.ADMIN})
+    """Admins read and change; the contact person reads only (every POST is the admin's)."""
+
+    required_roles = frozenset({RoleName.ADMIN, RoleName.CONTACT})
     refuse_while_switched = True
+
+    def _only_admins_change(self) -> None:
+        if not current_user.is_customer_admin:
+            abort(403)
 
     def _page(self, contact=None, invoice=None, override=None):
         customer = current_user.customer
@@ -79,6 +85,7 @@ class OrganisationView(CustomerAccess, BaseView):
             override=override,
             overrides=overrides,
             defaults=invoicing.invoice_details_for(customer, None),
+            can_change=current_user.is_customer_admin,
         )
 
     @expose("/")
@@ -87,6 +94,7 @@ class OrganisationView(CustomerAccess, BaseView):
 
     @expose("/contact", methods=("POST",))
     def contact(self):
+        self._only_admins_change()
         form = ContactForm(prefix="c")
         if form.validate_on_submit() and run_service(
             lambda: update_contact_details(
@@ -100,6 +108,7 @@ class OrganisationView(CustomerAccess, BaseView):
 
     @expose("/invoicing", methods=("POST",))
     def invoice_details(self):
+        self._only_admins_change()
         form = InvoiceForm(prefix="i")
         if form.validate_on_submit() and run_service(
             lambda: invoicing.update_invoice_details(
@@ -115,6 +124,7 @@ class OrganisationView(CustomerAccess, BaseView):
 
     @expose("/invoicing/services", methods=("POST",))
     def save_override(self):
+        self._only_admins_change()
         form = OverrideForm(prefix="o")
         form.service.choices = _service_choices()
         if form.validate_on_submit() and run_service(
@@ -132,6 +142,7 @@ class OrganisationView(CustomerAccess, BaseView):
 
     @expose("/invoicing/services/delete", methods=("POST",))
     def delete_override(self):
+        self._only_admins_change()
         form = FlaskForm()
         override_id = request.form.get("id", "")
         if form.validate_on_submit() and override_id.isdigit():

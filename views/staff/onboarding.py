@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request
+from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -16,15 +16,12 @@ from sqlalchemy.orm import selectinload
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from adminapp.documents import agreement_pdf
 from adminapp.i18n import LANGUAGE_NAMES
 from adminapp.providers.personal_number import mask_personal_number
 from adminapp.services.agreement_texts import (
     add_text_version,
     document,
-    document_text,
     evidence_summary,
-    signature_rows,
     signed_text_verifies,
 )
 from adminapp.services.agreements import record_paper_agreement, resend_signing_link
@@ -38,6 +35,7 @@ from adminapp.services.onboarding import (
 from adminapp.validation import format_org_number
 from models import Agreement
 
+from ..agreement_documents import document_response, pdf_response
 from ..base import StaffModelView
 from .customers import CustomerSelect, customer_ajax_loader
 
@@ -211,11 +209,6 @@ def paper_agreement_form(customer_loader) -> type[FlaskForm]:
     return PaperAgreementForm
 
 
-def _attachment(agreement: Agreement, extension: str) -> str:
-    name = f"agreement-{agreement.customer.org_number}-{agreement.id}.{extension}"
-    return f'attachment; filename="{name}"'
-
-
 class AgreementView(StaffModelView):
     """Every customer's agreement: awaiting signature, or signed (and then read-only).
 
@@ -311,16 +304,7 @@ class AgreementView(StaffModelView):
         agreement = self._requested_agreement()
         if agreement is None:
             return redirect(self.get_url(".index_view"))
-        html = render_template(
-            "staff/agreement_document.html",
-            agreement=agreement,
-            rows=signature_rows(agreement),
-            text=document_text(agreement),
-        )
-        response = make_response(html)
-        if request.args.get("download"):
-            response.headers["Content-Disposition"] = _attachment(agreement, "html")
-        return response
+        return document_response(agreement)
 
     @expose("/pdf/")
     def pdf_view(self):
@@ -328,10 +312,7 @@ class AgreementView(StaffModelView):
         agreement = self._requested_agreement()
         if agreement is None:
             return redirect(self.get_url(".index_view"))
-        response = make_response(agreement_pdf(agreement))
-        response.headers["Content-Type"] = "application/pdf"
-        response.headers["Content-Disposition"] = _attachment(agreement, "pdf")
-        return response
+        return pdf_response(agreement)
 
     @action(
         "resend",
