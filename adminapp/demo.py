@@ -142,6 +142,14 @@ USERS = [
         UserStatus.ACTIVE,
     ),
     (
+        "region",
+        "karin.kontakt@region.example.com",
+        "Karin Kontakt",
+        "+46701234509",
+        (RoleName.CONTACT,),  # reads the agreement, the organisation and the orders
+        UserStatus.ACTIVE,
+    ),
+    (
         "nord",
         "nina.admin@nord.example.com",
         "Nina Admin",
@@ -374,6 +382,9 @@ class _Loader:
                     address_line="Exempelgatan 1",
                     postal_code="123 45",
                     invoice_reference=f"Demo {key}",
+                    # e-invoices go to the organisation number's Peppol address
+                    peppol_id=f"{'0007' if country == Country.SE else '0192'}:{org_number}",
+                    invoice_email=f"faktura@{key}.example.com",
                     language=language_of_country(country),
                     status=status,
                 )
