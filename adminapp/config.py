@@ -211,6 +211,11 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         # Strict-Transport-Security on HTTPS responses: on for a year in production.
         "HSTS_SECONDS": _int(environ, "HSTS_SECONDS", 365 * 24 * 3600 if production else 0),
         "PERMANENT_SESSION_LIFETIME": _int(environ, "SESSION_LIFETIME_SECONDS", 8 * 3600),
+        # The session is a cookie: sent back only when it changed. Re-sent on every response,
+        # a slow response (a page's email frame, say) could put back a cookie older than one
+        # set meanwhile, and lose what that one held (an emailed link's token). A login thus
+        # lasts SESSION_LIFETIME_SECONDS from its last change, not from the last request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         # A session switched to another user ends after this long without a request.
         "SWITCH_IDLE_MINUTES": _int(

@@ -31,9 +31,10 @@ def test_invitation_from_the_outbox_to_a_logged_in_session(app, page, world):
     link = page.locator("#email-text a").first
     href = link.get_attribute("href")
     assert "/password/set/" in href
-    # The session is a cookie: a response of this page still on its way (its email frame)
-    # would set the cookie back to before the link's token was kept in it. Known race; a
-    # person opens the link from their mail, after the page is long loaded.
+    # The session is a cookie. The app sends it back only when the session changed
+    # (tests/test_session_cookie.py), but a response still on its way that did change it
+    # (the frame's first CSRF token, say) could still set it back to before the link's token
+    # was kept in it; a person opens the link from their mail, after the page is long loaded.
     page.wait_for_load_state("networkidle")
     page.goto(href)
 
