@@ -87,6 +87,8 @@ def test_the_admins_pages_fit(phone, world):
             "/portal/care-units/",
             "/portal/care-units/new/",
             "/portal/settings/",
+            "/portal/organisation/",
+            "/portal/agreement/",
         ],
     )
 
