@@ -32,7 +32,7 @@ from ..validation import normalise_org_number, normalise_phone
 from . import invoicing, notifications, oidc, tokens
 from .accounts import normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
-from .guards import ensure_not_switched
+from .guards import ensure_manages, ensure_not_switched
 from .records import assign
 from .states import move
 from .users import customer_admins
@@ -84,6 +84,7 @@ def update_contact_details(customer: Customer, values: Mapping, *, actor: Actor)
     """The customer's admin corrects how the customer is reached: its address, email and
     phone (the name and organisation number are the vendor's to change)."""
     ensure_not_switched(actor)
+    ensure_manages(customer, actor)
     with db.session.no_autoflush:
         assign(customer, values, allowed=CONTACT_FIELDS)
         _check_contact_details(customer)
@@ -142,6 +143,7 @@ def update_settings(
     with BankID from then on) and kills their password links; the admin who does it must have
     a personal number, or they would lock themselves out."""
     ensure_not_switched(actor)
+    ensure_manages(customer, actor)
     eid_only = customer.eid_only if eid_only is None else eid_only
     changes = {}
     if customer.require_four_eyes != require_four_eyes:

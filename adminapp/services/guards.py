@@ -18,3 +18,20 @@ def ensure_not_switched(actor: Actor) -> None:
                 "attest or sign, log out and log in as yourself."
             )
         )
+
+
+def ensure_manages(customer, actor: Actor) -> None:
+    """Refuse a change to the customer itself (its details, invoice details, settings) by
+    anyone but customer service and the customer's own administrators: its contact person,
+    orderers and attestants read, and change nothing."""
+    user = actor.user
+    if user is not None and (
+        user.is_staff or (user.customer_id == customer.id and user.is_customer_admin)
+    ):
+        return
+    raise NotAllowed(
+        _(
+            "Only the administrators of %(customer)s and customer service may change this.",
+            customer=customer.name,
+        )
+    )

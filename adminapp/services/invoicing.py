@@ -22,7 +22,7 @@ from ..errors import InvalidInput, NotAllowed
 from ..validation import normalise_peppol_id
 from .accounts import normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
-from .guards import ensure_not_switched
+from .guards import ensure_manages, ensure_not_switched
 from .records import assign
 
 INVOICE_FIELDS = (
@@ -57,6 +57,7 @@ def check_invoice_fields(record, *, country: str) -> None:
 def update_invoice_details(customer: Customer, values: Mapping, *, actor: Actor) -> None:
     """The customer's default invoice details, changed by its admin or customer service."""
     ensure_not_switched(actor)
+    ensure_manages(customer, actor)
     with db.session.no_autoflush:
         assign(customer, values, allowed=INVOICE_FIELDS)
         check_invoice_fields(customer, country=customer.country)
@@ -71,6 +72,7 @@ def save_override(
     """Give `service` its own invoice details at `customer` (a new override, or the one it
     has, changed). At least one field must differ from nothing, or it would override nothing."""
     ensure_not_switched(actor)
+    ensure_manages(customer, actor)
     if service is None:
         raise InvalidInput(_("Choose the service."), field="service")
     override = db.session.scalar(
@@ -103,6 +105,7 @@ def save_override(
 def delete_override(override: InvoiceOverride, *, actor: Actor) -> None:
     """The service goes back to the customer's default invoice details."""
     ensure_not_switched(actor)
+    ensure_manages(override.customer, actor)
     record(AuditAction.DELETE, actor=actor, obj=override, changes=snapshot_of(override))
     db.session.delete(override)
 
