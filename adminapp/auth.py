@@ -18,6 +18,9 @@ SWITCH_RETURN_KEY = "switch_return"
 # The real user's session epoch when the switch began: their logout (or password change)
 # ends the switched session too.
 SWITCH_EPOCH_KEY = "switch_epoch"
+# How the person proved who they are at login ("password", "bankid", "oidc:<provider>"):
+# choosing an organisation on e-ID only needs an e-ID login (`memberships.allows`).
+LOGIN_METHOD_KEY = "login_method"
 
 
 def init_login(app) -> None:
@@ -56,6 +59,10 @@ def current_actor() -> Actor:
     if not current_user.is_authenticated:
         return Actor.for_system("anonymous")
     return Actor(user=current_user._get_current_object(), real_user=real_user())
+
+
+def login_method() -> str | None:
+    return session.get(LOGIN_METHOD_KEY)
 
 
 def is_switched() -> bool:

@@ -28,6 +28,7 @@ from models import (
     Order,
     OrderCareUnit,
     OrderStatus,
+    Person,
     Role,
     RoleName,
     Service,
@@ -111,6 +112,15 @@ USERS = [
     (None, "staff@kundportal.example.com", "Sam Support", "", (), UserStatus.ACTIVE),
     (
         "region",
+        "anna.admin@region.example.com",
+        "Anna Admin",
+        "+46701234501",
+        (RoleName.ADMIN,),
+        UserStatus.ACTIVE,
+    ),
+    (
+        # The same person administers a second organisation: one login, a menu to choose.
+        "syd",
         "anna.admin@region.example.com",
         "Anna Admin",
         "+46701234501",
@@ -393,8 +403,16 @@ class _Loader:
 
     def users_(self) -> None:
         for customer_key, email, name, phone, roles, status in USERS:
-            user = db.session.scalar(select(User).where(User.email == email))
+            customer = self.customers[customer_key] if customer_key else None
+            user = db.session.scalar(
+                select(User).where(
+                    User.email == email,
+                    User.customer_id == customer.id if customer else User.is_staff,
+                )
+            )
             if user is None:
+                # A second membership is the person's, not a new person.
+                person = db.session.scalar(select(Person).where(Person.email == email))
                 self_registered = status == UserStatus.PENDING_APPROVAL
                 user = User(
                     email=email,
@@ -411,9 +429,11 @@ class _Loader:
                     roles=[self.roles[r] for r in roles],
                     personal_number=DEMO_PERSONAL_NUMBERS.get(email),
                     locale=self.customers[customer_key].language if customer_key else "en",
+                    person=person,
                 )
                 self._created(user)
-            self.users[email] = user
+                db.session.flush()  # the person exists for the next membership
+            self.users.setdefault(email, user)
             label = (
                 "staff"
                 if customer_key is None

@@ -131,6 +131,7 @@ LABELS: dict[type[enum.Enum], dict] = {
         A.SWITCH_TO: _l("switched to"),
         A.LOG_IN_AS: _l("logged in as (support)"),
         A.SWITCH_BACK: _l("switched back"),
+        A.CHOOSE_ORGANISATION: _l("chose the organisation"),
         A.FILL: _l("filled in"),
         A.SUBMIT: _l("sent"),
         A.RELEASE: _l("released for attestation"),

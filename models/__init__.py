@@ -45,8 +45,10 @@ from .outbox import OUTBOX_TRANSITIONS, OutboxMessage, OutboxStatus
 from .token import LinkToken, TokenPurpose
 from .user import (
     LOGIN_STATUSES,
+    PERSON_FIELDS,
     USER_TRANSITIONS,
     CreatedVia,
+    Person,
     Role,
     RoleName,
     User,
@@ -65,6 +67,7 @@ __all__ = [
     "LOGIN_STATUSES",
     "ORDER_TRANSITIONS",
     "OUTBOX_TRANSITIONS",
+    "PERSON_FIELDS",
     "USER_TRANSITIONS",
     "Agreement",
     "AgreementStatus",
@@ -93,6 +96,7 @@ __all__ = [
     "OrderStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Person",
     "RecoveryCode",
     "RecurringPeriod",
     "Role",

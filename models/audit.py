@@ -40,6 +40,8 @@ class AuditAction(enum.StrEnum):
     SWITCH_TO = "switch_to"
     LOG_IN_AS = "log_in_as"
     SWITCH_BACK = "switch_back"
+    # A person with several memberships chose the organisation they act for
+    CHOOSE_ORGANISATION = "choose_organisation"
     # Orders
     FILL = "fill"
     SUBMIT = "submit"  # an order or an application

@@ -1,4 +1,10 @@
-"""Users (staff and customer users) and their roles."""
+"""People, their users (a staff account, or a membership in one customer) and their roles.
+
+A person logs in once; each of their customer memberships is a `User` row of its own, with
+its own roles, status and approval, so everything scoped by `User.customer_id` follows the
+one membership logged in. What is the person's own (email, name, phone, language, password,
+personal number) is kept the same on all their rows by `_keep_person_in_step` below.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +22,18 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    UniqueConstraint,
     event,
     false,
-    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    attributes,
+    mapped_column,
+    query_expression,
+    relationship,
+)
 
 from .base import Base, TimestampMixin, Transitions, UTCDateTime, str_enum
 from .encryption import Encrypted, cipher
@@ -94,6 +107,33 @@ class Role(Base):
         return self.name.value
 
 
+# What belongs to the person rather than to one membership: kept equal on all their rows.
+PERSON_FIELDS = ("email", "name", "phone", "locale", "password_hash", "personal_number")
+
+
+class Person(TimestampMixin, Base):
+    """One human with one login: an email, a password, a personal number, and their users
+    (memberships, or one staff account). The orderer an admin made with their own email
+    (`shares_email`) has no login of its own and so no person."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One person per email: two applications naming one address make one person.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The membership the person chose last: where their next login lands.
+    chosen_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+
+    users: Mapped[list[User]] = relationship(
+        back_populates="person", foreign_keys="User.person_id", order_by="User.id"
+    )
+
+    def __str__(self) -> str:
+        return self.email
+
+
 class User(TimestampMixin, Base):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -102,16 +142,12 @@ class User(TimestampMixin, Base):
             "(is_staff AND customer_id IS NULL) OR (NOT is_staff AND customer_id IS NOT NULL)",
             name="staff_has_no_customer",
         ),
-        # An email identifies one login. The exception is an orderer the customer admin made
-        # with the admin's own email (seed no-bestillere): it has no password of its own and is
-        # reached by "switch to", so it is left out of this index.
-        Index(
-            "uq_user_login_email",
-            "email",
-            unique=True,
-            sqlite_where=text("NOT shares_email"),
-            postgresql_where=text("NOT shares_email"),
-        ),
+        # Every login belongs to a person (one email, `person.email` is unique). The exception
+        # is an orderer the customer admin made with the admin's own email (seed
+        # no-bestillere): it has no password of its own and is reached by "switch to".
+        CheckConstraint("shares_email OR person_id IS NOT NULL", name="login_has_person"),
+        # A person has one membership in a customer.
+        UniqueConstraint("person_id", "customer_id", name="uq_user_person_customer"),
         Index("ix_user_customer_id_name", "customer_id", "name"),
         Index("ix_user_name", "name"),
         Index("ix_user_created_at", "created_at"),
@@ -122,6 +158,9 @@ class User(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer.id", ondelete="RESTRICT"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="RESTRICT"), index=True
     )
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Stored lower-cased; the services normalise before they write.
@@ -156,6 +195,7 @@ class User(TimestampMixin, Base):
     order_count: Mapped[int | None] = query_expression()
 
     customer: Mapped[Customer | None] = relationship(back_populates="users")
+    person: Mapped[Person | None] = relationship(back_populates="users", foreign_keys=[person_id])
     roles: Mapped[list[Role]] = relationship(secondary=user_role, order_by=Role.id)
     approved_by: Mapped[User | None] = relationship(remote_side=[id])
 
@@ -204,3 +244,30 @@ class User(TimestampMixin, Base):
 def _keep_lookup_hash(user: User, value, _old, _initiator) -> None:
     # Whoever sets the personal number (a service, the demo data, a test), its hash follows.
     user.personal_number_hash = cipher().lookup_hash(value) if value else None
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_person_in_step(session, _context, _instances) -> None:
+    """A new login gets its person; a change to what is the person's own (PERSON_FIELDS) on
+    one of their rows is made on all of them, whichever service made it."""
+    for user in list(session.new):
+        if isinstance(user, User) and user.person is None and not user.shares_email:
+            user.person = Person(email=user.email)
+    for user in list(session.dirty):
+        if not isinstance(user, User) or user.person is None:
+            continue
+        changed = {
+            name: getattr(user, name)
+            for name in PERSON_FIELDS
+            if attributes.get_history(user, name).has_changes()
+        }
+        if not changed:
+            continue
+        if "email" in changed:
+            user.person.email = changed["email"]
+        with session.no_autoflush:
+            for other in user.person.users:
+                if other is not user:
+                    for name, value in changed.items():
+                        if getattr(other, name) != value:
+                            setattr(other, name, value)

@@ -18,6 +18,7 @@ from models import (
     InvoiceOverride,
     Order,
     OrderStatus,
+    OutboxMessage,
     RoleName,
     User,
     UserStatus,
@@ -78,18 +79,26 @@ def test_no_contact_login_when_the_contact_is_the_administrator(app, world):
         assert [u.role_names for u in users] == [{RoleName.ADMIN}]
 
 
-def test_no_contact_login_when_the_email_is_another_users(app, world):
-    # A user belongs to one customer: the contact of B is told by email only.
+def test_a_contact_who_already_logs_in_elsewhere_gets_a_membership(app, world):
+    # B's orderer is the new customer's contact: the same person, one more organisation, told
+    # by email and not invited again (issue 17, part 2).
     signing = _approved(app, world, contract_email=world.b.orderer_email)
     with app.app_context():
-        users = db.session.scalars(select(User).filter_by(customer_id=signing.customer_id)).all()
-        assert [u.role_names for u in users] == [{RoleName.ADMIN}]
-        assert (
-            db.session.scalar(
-                select(func.count()).select_from(User).filter_by(email=world.b.orderer_email)
-            )
-            == 1
-        )
+        users = db.session.scalars(
+            select(User).filter_by(customer_id=signing.customer_id).order_by(User.id)
+        ).all()
+        assert [u.role_names for u in users] == [{RoleName.ADMIN}, {RoleName.CONTACT}]
+        contact = users[1]
+        orderer_b = db.session.get(User, world.b.orderer_id)
+        assert contact.person_id == orderer_b.person_id
+        assert contact.status == UserStatus.ACTIVE
+        assert contact.password_hash == orderer_b.password_hash
+        assert orderer_b.role_names == {RoleName.ORDERER}  # B's roles are B's
+        templates = db.session.scalars(
+            select(OutboxMessage.template).filter_by(recipient=world.b.orderer_email)
+        ).all()
+        assert "membership_added" in templates
+        assert "invitation" not in templates
 
 
 def test_the_contact_person_reads_the_agreement_details_and_orders(app, contact, approved):

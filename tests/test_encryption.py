@@ -225,6 +225,7 @@ def test_the_migration_encrypts_what_was_stored_in_clear(tmp_path):
                 str(v) for r in conn.execute(text("SELECT * FROM auth_challenge")) for v in r
             ]
         assert PERSONAL_NUMBER not in "\n".join(stored)
+        flask_migrate.upgrade()  # the models read the newest schema
         assert db.session.get(User, 1).personal_number == PERSONAL_NUMBER
         assert find_user_by_personal_number(PERSONAL_NUMBER).id == 1
         from models import AuthChallenge

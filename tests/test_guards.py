@@ -21,12 +21,14 @@ from adminapp.services import (
     customers,
     impersonation,
     invoicing,
+    memberships,
     orderers,
     users,
 )
 from adminapp.services.audit import Actor
 from models import (
     AuditEvent,
+    CreatedVia,
     Customer,
     InvoiceOverride,
     OrderStatus,
@@ -70,6 +72,16 @@ def _calls(world):
     return {
         users.add_user: lambda: users.add_user(
             customer, name="X", email="x@example.com", actor=switched
+        ),
+        users.add_membership: lambda: users.add_membership(
+            db.session.get(User, world.b.orderer_id),
+            customer,
+            roles=[RoleName.ORDERER],
+            actor=switched,
+            created_via=CreatedVia.STAFF,
+        ),
+        memberships.choose: lambda: memberships.choose(
+            admin, admin.id, method="password", actor=switched
         ),
         users.invite_staff: lambda: users.invite_staff(
             name="X", email="x@example.com", actor=switched

@@ -277,10 +277,12 @@ def test_details_page_approves_one_application(app, staff):
     assert _count(app, CustomerApplication, status=ApplicationStatus.APPROVED) == 1
 
 
-def test_an_administrator_email_in_use_is_refused_until_corrected(app, staff, world):
-    application_id = _application(app, admin_email=world.b.orderer_email)
+def test_an_administrator_email_of_a_staff_login_is_refused_until_corrected(app, staff, world):
+    # Staff belong to no customer (an email that is a customer user's gets a membership:
+    # tests/test_memberships.py).
+    application_id = _application(app, admin_email=world.staff_email)
     body = _action(staff, "applications", "approve", application_id).get_data(as_text=True)
-    assert "already belongs to a user of Kundportal" in body
+    assert "is a login of the vendor&#39;s staff" in body
     with app.app_context():
         assert db.session.get(CustomerApplication, application_id).status == (
             ApplicationStatus.SUBMITTED

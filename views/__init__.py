@@ -60,6 +60,7 @@ from .public import (
     health,
     language,
     oidc,
+    organisation,
     password,
     register,
     signing,
@@ -211,6 +212,7 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(password.bp)
     app.register_blueprint(register.bp)
     app.register_blueprint(switch.bp)
+    app.register_blueprint(organisation.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(apply.bp)
     app.register_blueprint(signing.bp)

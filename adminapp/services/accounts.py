@@ -24,7 +24,7 @@ from models import (
 from .. import passwords
 from ..errors import InvalidInput, NotAllowed
 from ..i18n import LOCALES
-from . import notifications, personal_data, strong_auth, tokens
+from . import memberships, notifications, personal_data, strong_auth, tokens
 from .audit import Actor, record
 from .guards import ensure_not_switched
 from .states import move
@@ -41,24 +41,37 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
-def login_user_by_email(email: str) -> User | None:
-    """The account that logs in with `email` (shared-email orderers have none of their own)."""
-    return db.session.scalar(
-        select(User).where(User.email == email.strip().lower(), User.shares_email.is_(False))
+def login_users_by_email(email: str) -> list[User]:
+    """The rows of the person who logs in with `email`: one per membership, or one staff
+    account (shared-email orderers have no login of their own)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.email == (email or "").strip().lower(), User.shares_email.is_(False))
+            .order_by(User.id)
+        )
     )
 
 
+def login_user_by_email(email: str) -> User | None:
+    """Where a password login with `email` lands: the person's organisation chosen last that
+    may log in with a password, else their first; None when there is none."""
+    rows = login_users_by_email(email)
+    return memberships.entry(u for u in rows if u.may_log_in and not eid_only(u))
+
+
 def email_taken(email: str) -> bool:
-    return login_user_by_email(email) is not None
+    return bool(login_users_by_email(email))
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The user these credentials log in, or None: the caller says only "wrong email or password".
 
-    Costs one hash check whether or not the email exists.
+    Costs one hash check whether or not the email exists. A person in several organisations
+    lands in the one they chose last (`memberships.entry`), never in one on e-ID only.
     """
     user = login_user_by_email(email or "")
-    if user is None or not user.may_log_in or eid_only(user):
+    if user is None:
         passwords.verify_password(None, password)
         return None
     if not passwords.verify_password(user.password_hash, password):
@@ -83,8 +96,8 @@ def _refuse_password_if_eid_only(user: User) -> None:
 def warn_of_login_attempts(email: str, *, minutes: int) -> None:
     """Logins to `email` are paused after repeated wrong passwords: its user is told, once
     an hour at most (an attacker's every further try must not flood their inbox)."""
-    user = login_user_by_email(email or "")
-    if user is None or not user.may_log_in:
+    user = memberships.entry(u for u in login_users_by_email(email) if u.may_log_in)
+    if user is None:
         return
     hour_ago = utcnow() - timedelta(hours=1)
     told = db.session.scalar(
@@ -102,6 +115,7 @@ def warn_of_login_attempts(email: str, *, minutes: int) -> None:
 def record_login(user: User, *, actor: Actor, method: str = "password") -> None:
     """The login, with how the person proved who they are (password, totp, recovery, bankid)."""
     user.last_login_at = utcnow()
+    memberships.remember(user)
     record(AuditAction.LOGIN, actor=actor, obj=user, changes={"method": method})
 
 
@@ -131,9 +145,10 @@ def finish_bankid_login(public_id: str) -> User:
 
 
 def user_for_personal_number(personal_number: str, *, eid_name: str) -> User:
-    """The one user who may log in with the personal number an e-ID (`eid_name`: "BankID",
-    "Freja eID", …) confirmed. Refused (NotAllowed, saying what to do next) when no user,
-    several users, or a user who may not log in has it."""
+    """The user an e-ID (`eid_name`: "BankID", "Freja eID", …) login with this personal
+    number lands in: of the one person who has it, the organisation chosen last. Refused
+    (NotAllowed, saying what to do next) when nobody, several people, or nobody who may log
+    in has it."""
     users = personal_data.users_with_personal_number(personal_number)
     if not users:
         raise NotAllowed(
@@ -143,15 +158,15 @@ def user_for_personal_number(personal_number: str, *, eid_name: str) -> User:
                 eid=eid_name,
             )
         )
-    if len(users) > 1:
+    if len({u.person_id or -u.id for u in users}) > 1:
         raise NotAllowed(
             _(
                 "Your personal number belongs to more than one account. Log in with your email "
                 "address and password, or ask your administrator."
             )
         )
-    (user,) = users
-    if not user.may_log_in:
+    user = memberships.entry(u for u in users if u.may_log_in and not u.shares_email)
+    if user is None:
         raise NotAllowed(_("Your account cannot log in at the moment. Ask your administrator."))
     return user
 
@@ -162,7 +177,7 @@ def log_out(*, actor: Actor) -> None:
     the person is the one really acting: their switched session ends, not the target's."""
     person = actor.real_user or actor.user
     if person is not None:
-        person.session_epoch = (person.session_epoch or 0) + 1
+        memberships.end_sessions(person)
     record(AuditAction.LOGOUT, actor=actor, obj=actor.user)
 
 
@@ -174,10 +189,11 @@ def check_password(user: User, password: str) -> None:
 
 
 def set_password(user: User, password: str, *, actor: Actor) -> None:
-    """Give `user` a new password and end all their other sessions."""
+    """Give `user` a new password (their person's, in every organisation) and end all their
+    other sessions."""
     check_password(user, password)
     user.password_hash = passwords.hash_password(password)
-    user.session_epoch = (user.session_epoch or 0) + 1
+    memberships.end_sessions(user)
     record(AuditAction.SET_PASSWORD, actor=actor, obj=user, changes={"password_hash": "changed"})
 
 
@@ -223,12 +239,11 @@ def request_password_reset(email: str, *, actor: Actor) -> None:
     """
     user = login_user_by_email(email or "")
     if user is None:
+        # Never logged in: a new invitation. Deactivated, or e-ID only: nothing to reset.
+        invited = [u for u in login_users_by_email(email) if u.status == UserStatus.INVITED]
+        if invited:
+            invite(invited[0], actor=actor)
         return
-    if user.status == UserStatus.INVITED:
-        invite(user, actor=actor)
-        return
-    if not user.may_log_in or eid_only(user):
-        return  # e-ID only: there is no password to reset
     tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
     token = tokens.issue(TokenPurpose.RESET_PASSWORD, user=user)
     notifications.password_reset(user, token)
@@ -296,7 +311,11 @@ def finish_invitation_bankid(raw: str, public_id: str) -> User:
 def ensure_personal_number_free(personal_number: str, user: User) -> None:
     """Refuse (NotAllowed) an e-ID's personal number that another account already has: one
     number finds one account."""
-    owners = [u for u in personal_data.users_with_personal_number(personal_number) if u != user]
+    owners = [
+        u
+        for u in personal_data.users_with_personal_number(personal_number)
+        if u != user and (u.person_id is None or u.person_id != user.person_id)
+    ]
     if owners:
         raise NotAllowed(
             _(

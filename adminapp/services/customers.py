@@ -175,13 +175,25 @@ def update_settings(
 
 
 def _remove_passwords(customer: Customer) -> int:
+    """The passwords of the customer's users go, except a person's who still logs in with it
+    to another organisation that takes passwords: a login is the person's, in all of them
+    (this customer ignores it from now on, `accounts.login_user_by_email`)."""
     users = db.session.scalars(
         select(User).where(User.customer_id == customer.id, User.password_hash.is_not(None))
     ).all()
+    users = [user for user in users if not _password_used_elsewhere(user)]
     for user in users:
         user.password_hash = None
         tokens.revoke(user, TokenPurpose.RESET_PASSWORD)
     return len(users)
+
+
+def _password_used_elsewhere(user: User) -> bool:
+    others = user.person.users if user.person is not None else []
+    return any(
+        other is not user and other.customer is not None and not other.customer.eid_only
+        for other in others
+    )
 
 
 def suspend_customer(customer: Customer, *, reason: str, actor: Actor) -> None:

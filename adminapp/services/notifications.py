@@ -134,6 +134,25 @@ def orderer_approved(orderer: User) -> None:
     )
 
 
+def membership_added(user: User) -> None:
+    """Tells a person who already logs in that they now also belong to `user.customer`:
+    nothing to set up, the organisation is in their menu next time they log in."""
+    queue_email(
+        to=user.email,
+        template="membership_added",
+        subject=_l(
+            "You now also belong to %(customer)s in Kundportal", customer=user.customer.name
+        ),
+        locale=user.locale,
+        context={
+            "user": user,
+            "customer_name": user.customer.name,
+            "roles": [role.name for role in user.roles],
+            "link": absolute_url("auth.login"),
+        },
+    )
+
+
 def customer_suspended(customer, admins: list[User], reason: str) -> None:
     """Tells the customer's administrators that customer service suspended it, and why."""
     for admin in admins:

@@ -29,6 +29,7 @@ from models import (
     CustomerStatus,
     RoleName,
     User,
+    UserStatus,
     db,
     utcnow,
 )
@@ -38,7 +39,7 @@ from ..i18n import language_of_country
 from ..providers.personal_number import normalise_personal_number
 from ..validation import format_org_number, normalise_org_number, normalise_phone
 from . import notifications
-from .accounts import email_taken, normalise_email
+from .accounts import login_users_by_email, normalise_email
 from .agreement_texts import current_text
 from .agreements import send_signing_link
 from .audit import Actor, changes_of, record
@@ -265,7 +266,8 @@ def _decide(
 def approve_application(application: CustomerApplication, *, actor: Actor) -> Customer:
     """Create the customer, its admin, its contact person, the agreement to sign, and send
     the emails: the admin's and the contact person's invitations, the signing link, and the
-    contact person's information."""
+    contact person's information. An admin or contact person who already logs in (at another
+    customer) gets a membership here instead, and an email saying so (`users.add_membership`)."""
     if application.status != ApplicationStatus.SUBMITTED:
         raise TransitionRefused(_refusal(application))
     if existing_customer(application.country, application.org_number) is not None:
@@ -276,12 +278,12 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
                 number=format_org_number(application.country, application.org_number),
             )
         )
-    if email_taken(application.admin_email):
+    if _staff_login(application.admin_email):
         raise NotAllowed(
             _(
-                "The administrator's email %(email)s already belongs to a user of Kundportal, "
-                "and a user belongs to one customer only. Ask the applicant for another "
-                "administrator address and correct the application, or reject it.",
+                "The administrator's email %(email)s is a login of the vendor's staff. Ask the "
+                "applicant for another administrator address and correct the application, or "
+                "reject it.",
                 email=application.admin_email,
             )
         )
@@ -323,7 +325,8 @@ def approve_application(application: CustomerApplication, *, actor: Actor) -> Cu
         changes={"text_version": agreement.text.version, "signatory": agreement.signatory_name},
     )
     send_signing_link(agreement)
-    notifications.agreement_contact(agreement, invited=contact_person is not None)
+    invited = contact_person is not None and contact_person.status == UserStatus.INVITED
+    notifications.agreement_contact(agreement, invited=invited)
     return customer
 
 
@@ -331,11 +334,10 @@ def _invite_contact_person(
     application: CustomerApplication, customer: Customer, *, actor: Actor
 ) -> User | None:
     """The agreement's contact person gets a login that reads (the contact role), invited
-    like the administrator. Not when they are the administrator (who reads it all already),
-    nor when their email is another user's: a user belongs to one customer, so they are told
-    by email only."""
+    like the administrator, or a membership when the email already logs in (`add_user`).
+    Not when they are the administrator (who reads it all already), nor a staff login."""
     email = normalise_email(application.contract_email)
-    if email == normalise_email(application.admin_email) or email_taken(email):
+    if email == normalise_email(application.admin_email) or _staff_login(email):
         return None
     return add_user(
         customer,
@@ -346,6 +348,10 @@ def _invite_contact_person(
         actor=actor,
         created_via=CreatedVia.APPLICATION,
     )
+
+
+def _staff_login(email: str) -> bool:
+    return any(user.is_staff for user in login_users_by_email(normalise_email(email)))
 
 
 def _create_customer(application: CustomerApplication, *, actor: Actor) -> Customer:

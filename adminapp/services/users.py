@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import attributes
 
 from models import (
+    PERSON_FIELDS,
     AuditAction,
     CreatedVia,
     Customer,
@@ -25,8 +27,8 @@ from ..errors import InvalidInput, NotAllowed
 from ..i18n import LOCALES
 from ..providers.personal_number import PersonalNumberError, normalise_national_id
 from ..validation import normalise_phone
-from . import tokens
-from .accounts import invite, normalise_email
+from . import notifications, tokens
+from .accounts import invite, login_users_by_email, normalise_email
 from .audit import Actor, changes_of, record, snapshot_of
 from .guards import ensure_not_switched
 from .states import move
@@ -82,6 +84,8 @@ def check_user(user: User) -> None:
                     User.email == user.email,
                     User.shares_email.is_(False),
                     User.id != (user.id or 0),
+                    # the person's other memberships share the email by design
+                    *([User.person_id != user.person.id] if user.person and user.person.id else []),
                 )
             )
         if clash is not None:
@@ -139,10 +143,18 @@ def add_user(
     personal_number: str | None = None,
     locale: str | None = None,
 ) -> User:
-    """A new user of `customer` with `roles`, invited by email to choose a password."""
+    """A new user of `customer` with `roles`, invited by email to choose a password; or, when
+    staff or an application add a person who logs in already, a membership of that person
+    (`add_membership`)."""
     ensure_not_switched(actor)
     if customer is None:
         raise InvalidInput(_("Choose the customer this user belongs to."), field="customer")
+    # A person who logs in already gets one more membership when customer service or an
+    # application adds them; a customer admin typing someone's email gets the refusal (they
+    # would learn whose it is, and tie that person to their organisation).
+    existing = _login_of(email) if created_via != CreatedVia.CUSTOMER_ADMIN else None
+    if existing is not None:
+        return add_membership(existing, customer, roles=roles, actor=actor, created_via=created_via)
     return _invite_new(
         User(
             customer=customer,
@@ -157,6 +169,84 @@ def add_user(
         created_via=created_via,
         actor=actor,
     )
+
+
+def _login_of(email: str) -> User | None:
+    try:
+        rows = login_users_by_email(normalise_email(email))
+    except InvalidInput:
+        return None  # check_user says what is wrong with it, beside the other fields
+    return rows[0] if rows else None
+
+
+def add_membership(
+    existing: User,
+    customer: Customer,
+    *,
+    roles: Iterable[RoleName | str],
+    actor: Actor,
+    created_via: CreatedVia,
+) -> User:
+    """`existing`'s person also belongs to `customer`, with `roles` there: one login, one
+    more organisation in their menu. A person who logs in already is told by email and needs
+    no invitation; one who never did is invited to this membership too. Their name, email,
+    phone, language and personal number stay theirs: what the adder typed for them is not
+    used."""
+    ensure_not_switched(actor)
+    person = existing.person
+    if existing.is_staff or person is None:
+        raise InvalidInput(
+            _("This email is a login of the vendor's staff. Use another address."),
+            field="email",
+        )
+    if any(row.customer_id == customer.id for row in person.users):
+        raise InvalidInput(
+            _(
+                "%(name)s already belongs to %(customer)s.",
+                name=existing.name,
+                customer=customer.name,
+            ),
+            field="email",
+        )
+    logs_in = any(row.may_log_in for row in person.users)
+    user = User(
+        person=person,
+        customer=customer,
+        is_staff=False,
+        roles=roles_named(roles),
+        **{name: getattr(existing, name) for name in PERSON_FIELDS},
+    )
+    new_user_defaults(user, created_via=created_via)
+    if logs_in:
+        user.status = UserStatus.ACTIVE
+    with db.session.no_autoflush:
+        check_user(user)
+    db.session.add(user)
+    record(AuditAction.CREATE, actor=actor, obj=user, changes=changes_of(user))
+    if logs_in:
+        notifications.membership_added(user)
+    else:
+        invite(user, actor=actor)
+    return user
+
+
+def _refuse_others_details(user: User, actor: Actor) -> None:
+    """A person's name, email, phone, language and personal number are the same in all their
+    organisations: with more than one, only they (My account) and the vendor's staff change
+    them, never one organisation's administrator for all the others."""
+    if actor.user is None or actor.user.is_staff or actor.user.person_id == user.person_id:
+        return
+    changed = [name for name in PERSON_FIELDS if attributes.get_history(user, name).has_changes()]
+    if changed and len(user.person.users if user.person else []) > 1:
+        raise InvalidInput(
+            _(
+                "%(name)s also belongs to another organisation in Kundportal, so their name, "
+                "email, phone, language and personal number are theirs to change, under My "
+                "account. You can change their roles here.",
+                name=user.name,
+            ),
+            field=changed[0] if changed[0] != "password_hash" else None,
+        )
 
 
 def invite_staff(
@@ -224,6 +314,7 @@ def update_user(
                 _keep_an_admin(user)
             user.roles = new_roles
         check_user(user)
+        _refuse_others_details(user, actor)
         changes = changes_of(user)
         if changes:
             record(AuditAction.UPDATE, actor=actor, obj=user, changes=changes)
@@ -237,7 +328,10 @@ def delete_user(user: User, *, actor: Actor) -> None:
     if user.is_customer_admin:
         _keep_an_admin(user)
     record(AuditAction.DELETE, actor=actor, obj=user, changes=snapshot_of(user))
+    person = user.person
     db.session.delete(user)
+    if person is not None and all(row is user for row in person.users):
+        db.session.delete(person)  # their last login: the email is free again
 
 
 # Links that stop working when a user is deactivated.

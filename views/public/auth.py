@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from adminapp.auth import current_actor
+from adminapp.auth import LOGIN_METHOD_KEY, current_actor
 from adminapp.extensions import limiter
 from adminapp.services import two_factor
 from adminapp.services.accounts import (
@@ -90,14 +90,11 @@ def login():
         elif two_factor.second_factors(user, required=current_app.config["STAFF_TOTP_REQUIRED"]):
             return start_second_step(user, next_url)
         else:
-            # A fresh session for the new login: nothing carried over but open emailed links.
-            link_tokens.fresh_session()
-            login_user(user)
-            session.permanent = True
+            response = _log_in(user, next_url, method="password")
             if user.is_staff and current_app.config["STAFF_TOTP_REQUIRED"]:
                 session[MUST_ENROL_KEY] = True
             run_service(lambda: record_login(user, actor=Actor(user=user)))
-            return redirect(next_url or home_for(user))
+            return response
     return render_template(
         "auth/login.html",
         form=form,
@@ -107,11 +104,13 @@ def login():
     )
 
 
-def _log_in(user, next_url: str | None):
-    """A fresh session for `user`, who proved who they are."""
+def _log_in(user, next_url: str | None, *, method: str):
+    """A fresh session for `user`, who proved who they are with `method`: nothing carried
+    over but open emailed links."""
     link_tokens.fresh_session()
     login_user(user)
     session.permanent = True
+    session[LOGIN_METHOD_KEY] = method
     return redirect(next_url or home_for(user))
 
 
@@ -142,7 +141,7 @@ def bankid_login_done():
     )
     if not outcome.ok:
         return render_template("auth/bankid_refused.html", message=str(outcome.refusal)), 403
-    return _log_in(outcome.value, safe_next(request.args.get("next")))
+    return _log_in(outcome.value, safe_next(request.args.get("next")), method="bankid")
 
 
 @bp.route("/logout", methods=["POST"])

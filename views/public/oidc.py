@@ -241,7 +241,9 @@ def callback(provider: str):
     outcome = run_service(lambda: oidc.finish_login(provider, claims), flash_refusal=False)
     if not outcome.ok:
         return _refused(str(outcome.refusal))
-    return link_tokens.keep_private(_log_in(outcome.value, safe_next(kept.get("next_url"))))
+    return link_tokens.keep_private(
+        _log_in(outcome.value, safe_next(kept.get("next_url")), method=f"oidc:{provider}")
+    )
 
 
 def _verified(provider: str, settings: dict[str, str], claims, kind: str, handle: str):
@@ -257,7 +259,7 @@ def _verified(provider: str, settings: dict[str, str], claims, kind: str, handle
         return link_tokens.keep_private(
             current_app.make_response(render_template("register/confirmed.html", user=user))
         )
-    response = _log_in(user, None)
+    response = _log_in(user, None, method=f"oidc:{provider}")
     flash(
         _("Your account is verified with %(eid)s and you are logged in.", eid=settings["name"]),
         "success",

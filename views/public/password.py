@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from adminapp.auth import LOGIN_METHOD_KEY
 from adminapp.extensions import limiter
 from adminapp.services import accounts
 from adminapp.services.audit import Actor
@@ -69,6 +70,7 @@ def _link_page(handle: str, purpose: TokenPurpose, title: str):
             session.clear()
             login_user(user)
             session.permanent = True
+            session[LOGIN_METHOD_KEY] = "password"
             run_service(
                 lambda: accounts.record_login(user, actor=Actor(user=user), method="password_link")
             )
@@ -136,6 +138,7 @@ def set_password_bankid_done(handle: str):
     session.clear()
     login_user(user)
     session.permanent = True
+    session[LOGIN_METHOD_KEY] = "bankid"
     flash(_("Your account is verified with BankID and you are logged in."), "success")
     return redirect(home_for(user))
 

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired
 
-from adminapp.auth import current_actor
+from adminapp.auth import LOGIN_METHOD_KEY, current_actor
 from adminapp.extensions import limiter
 from adminapp.services import two_factor
 from adminapp.services.accounts import record_login
@@ -85,6 +85,7 @@ def _logged_in(user: User, pending: dict, method: str):
     link_tokens.fresh_session()
     login_user(user)
     session.permanent = True
+    session[LOGIN_METHOD_KEY] = method
     # Commits the proof's claim too (a TOTP step, a recovery code, a BankID): it works once.
     run_service(lambda: record_login(user, actor=Actor(user=user), method=method))
     return redirect(next_url or home_for(user))
