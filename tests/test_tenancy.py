@@ -4,7 +4,7 @@ path of any portal view."""
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, Order, User, UserStatus, db
+from models import AuditEvent, Order, RoleName, User, UserStatus, db
 
 from . import factories
 from .conftest import csrf_token_from
@@ -15,6 +15,7 @@ VIEWS = [
     ("portal_users", "b_orderer"),
     ("portal_orderers", "b_orderer"),
     ("portal_orders", "b_order"),
+    ("portal_users", "b_membership"),
 ]
 
 
@@ -23,12 +24,16 @@ def _ids(world):
         "b_admin": world.b.admin_id,
         "b_orderer": world.b.orderer_id,
         "b_order": world.b.order_id,
+        # the person's own membership in B (B's admin where there is none)
+        "b_membership": getattr(world, "b_membership_id", world.b.admin_id),
     }
 
 
 def _b_texts(world):
+    # A person in two organisations sees B's name in their organisation menu, and only there.
+    name = [] if hasattr(world, "b_membership_id") else [world.b.customer_name]
     return [
-        world.b.customer_name,
+        *name,
         world.b.admin_email,
         world.b.orderer_email,
         "Orderer B",
@@ -36,8 +41,14 @@ def _b_texts(world):
     ]
 
 
-@pytest.fixture
-def admin_a(client, world, login_as):
+@pytest.fixture(params=["one organisation", "a person in two organisations"])
+def admin_a(request, app, client, world, login_as):
+    """Admin A; also as a person who is an admin of B too, working for A (issue 17): with A
+    chosen, nothing of B shows or changes either."""
+    if request.param == "a person in two organisations":
+        from .test_memberships import join
+
+        world.b_membership_id = join(app, world, world.a.admin_id, world.b.customer_id)
     login_as(world.a.admin_email)
     return client
 
@@ -113,6 +124,9 @@ def test_forged_posts_change_nothing_of_another_customer(app, admin_a, world, en
     )
     with app.app_context():
         assert db.session.get(User, world.b.admin_id).name == "Admin B"
+        if hasattr(world, "b_membership_id"):
+            membership = db.session.get(User, world.b_membership_id)
+            assert membership.role_names == {RoleName.ADMIN} and membership.name == "Admin A"
         orderer_b = db.session.get(User, world.b.orderer_id)
         assert orderer_b is not None and orderer_b.name == "Orderer B"
         assert db.session.get(Order, world.b.order_id) is not None

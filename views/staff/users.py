@@ -93,6 +93,7 @@ class UserView(StaffModelView):
         "last_login_at",
     )
     column_details_exclude_list = (
+        "person",  # the person's organisations have their own table on the page
         "password_hash",
         "session_epoch",
         "totp_secret",
@@ -100,6 +101,7 @@ class UserView(StaffModelView):
         "personal_number_hash",
     )
     column_export_exclude_list = (
+        "person",
         "password_hash",
         "session_epoch",
         "totp_secret",
