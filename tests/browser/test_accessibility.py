@@ -69,7 +69,7 @@ def test_public_pages(page):
     assert_accessible(page, "login with a wrong password")
     page.goto("/apply/")
     page.locator("main form [type=submit]").last.click()
-    assert page.locator(".form-error, .invalid-feedback").first.is_visible()
+    expect(page.locator(".form-error, .invalid-feedback").first).to_be_visible()
     assert_accessible(page, "application with errors")
     page.goto("/register/")
     page.locator("main form [type=submit]").last.click()
@@ -126,7 +126,7 @@ def test_every_customer_admin_page(app, page, world):
     page.goto("/portal/orderers/")
     page.get_by_role("button", name=re.compile("Switch to")).first.click()
     page.wait_for_load_state()
-    assert page.get_by_text("You are acting as").is_visible()
+    expect(page.get_by_text("You are acting as")).to_be_visible()
     assert_accessible(page, "switched, with the bar")
 
 

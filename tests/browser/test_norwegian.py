@@ -5,6 +5,7 @@ words on the pages. A doctor's office's administrator adds an orderer with their
 import re
 from decimal import Decimal
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Order, OrderStatus, RoleName, User, db
@@ -62,7 +63,7 @@ def test_a_norwegian_office_adds_an_orderer_switches_to_it_and_orders(app, page_
     page.locator("#email").fill("nina@nord.example.no")
     page.get_by_role("button", name=re.compile("^Lagre$")).click()  # Flask-Admin's own word
     row = page.locator("tr", has_text="Nina Bestiller")
-    assert row.is_visible()
+    expect(row).to_be_visible()
 
     # «Bytt til»: acting as the orderer, with the bar that switches back.
     row.get_by_role("button", name=f"{nb('Switch to')} Nina Bestiller").click()
@@ -72,14 +73,14 @@ def test_a_norwegian_office_adds_an_orderer_switches_to_it_and_orders(app, page_
         name="Nina Bestiller",
         customer="Legekontoret Nord",
     )
-    assert page.get_by_text(bar).is_visible()
+    expect(page.get_by_text(bar)).to_be_visible()
 
     # The order, in Norwegian, in Norwegian kroner.
     page.get_by_role("link", name=nb("Order a service")).click()
     page.get_by_role("link", name=re.compile("Laboratorietjenester")).click()
     page.get_by_role("button", name=f"{nb('Order')} Prøvesvar").click()
     page.get_by_role("button", name=nb("Next: price and terms")).click()
-    assert page.get_by_text("2\u00a0300,00\u00a0kr").is_visible()  # NOK, as Norwegians write it
+    expect(page.get_by_text("2\u00a0300,00\u00a0kr")).to_be_visible()  # NOK, as Norwegians write it
     assert_accessible(page, "the order's price and terms, in Norwegian")
     page.get_by_label(nb("I have read and accept the terms")).check()
     page.get_by_role("button", name=nb("Send the order")).click()

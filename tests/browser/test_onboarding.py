@@ -7,6 +7,7 @@ the back office's outbox; axe checks the Swedish pages."""
 import re
 from decimal import Decimal
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import (
@@ -56,7 +57,7 @@ def _open_email(page, subject: str, to: str = "") -> str:
     if to:
         row = row.filter(has_text=to)
     row.get_by_title("View Record").click()
-    assert page.get_by_text(subject).first.is_visible()
+    expect(page.get_by_text(subject).first).to_be_visible()
     return page.locator("#email-text a").first.get_attribute("href")
 
 
@@ -81,7 +82,7 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
     _fill_application(swedish)
     swedish.get_by_label(sv("Organisation number"), exact=True).fill("556559-4231")
     swedish.get_by_role("button", name=sv("Send the application")).click()
-    assert swedish.locator("#org_number-errors").is_visible()
+    expect(swedish.locator("#org_number-errors")).to_be_visible()
     assert (
         swedish.get_by_label(sv("Organisation number"), exact=True).get_attribute("aria-invalid")
         == "true"
@@ -101,7 +102,7 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
     page.goto("/admin/applications/")
     page.locator("tr", has_text="Vårdcentralen Öst AB").get_by_title("View Record").click()
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("1 application approved").is_visible()
+    expect(page.get_by_text("1 application approved")).to_be_visible()
     # The Swedish customer's emails are in Swedish.
     signing_link = _open_email(
         page, sv("Sign the customer agreement of %(name)s", name="Vårdcentralen Öst AB")
@@ -111,16 +112,18 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
 
     # 3. The signatory reads the agreement and signs it with BankID (the simulator approves).
     swedish.goto(signing_link)
-    assert swedish.locator("#agreement-text").get_by_text("Vårdcentralen Öst AB").first.is_visible()
+    expect(
+        swedish.locator("#agreement-text").get_by_text("Vårdcentralen Öst AB").first
+    ).to_be_visible()
     assert_accessible(swedish, "the agreement to sign, in Swedish")
     swedish.get_by_label(sv("BankID"), exact=True).check()
     swedish.get_by_role("button", name=sv("Sign the agreement")).click()
     swedish.wait_for_url(re.compile(r".*/challenge/.*"))
-    assert swedish.get_by_role("heading", name=sv("Approve with BankID")).is_visible()
+    expect(swedish.get_by_role("heading", name=sv("Approve with BankID"))).to_be_visible()
     swedish.wait_for_url("**/sign/signed", timeout=20_000)
-    assert swedish.get_by_role(
-        "heading", name=sv("Thank you: the agreement is signed")
-    ).is_visible()
+    expect(
+        swedish.get_by_role("heading", name=sv("Thank you: the agreement is signed"))
+    ).to_be_visible()
     with app.app_context():
         customer = db.session.scalar(select(Customer).filter_by(org_number="5565594230"))
         assert customer.status == CustomerStatus.ACTIVE and customer.language == "sv"
@@ -134,9 +137,11 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
     swedish.get_by_label(sv("Repeat the new password"), exact=True).fill("ada-administers-ost")
     swedish.get_by_role("button", name=sv("Save password")).click()
     swedish.wait_for_url("**/portal/")
-    assert swedish.get_by_text(
-        sv("You are signed in for %(customer)s.", customer="Vårdcentralen Öst AB")
-    ).is_visible()
+    expect(
+        swedish.get_by_text(
+            sv("You are signed in for %(customer)s.", customer="Vårdcentralen Öst AB")
+        )
+    ).to_be_visible()
     _log_out_sv(swedish)
 
     # 5. Its orderer orders (the seed's step 4), in Swedish.
@@ -174,7 +179,7 @@ def test_a_swedish_organisation_from_application_to_attestation(app, page, page_
     swedish.get_by_role("button", name=f"{sv('Order')} Webbtidbok standard").click()
     swedish.get_by_label("Östra (SE5565594230-0101)").check()
     swedish.get_by_role("button", name=sv("Next: price and terms")).click()
-    assert swedish.get_by_text("5\u00a0450,00\u00a0kr").is_visible()  # Swedish money
+    expect(swedish.get_by_text("5\u00a0450,00\u00a0kr")).to_be_visible()  # Swedish money
     assert_accessible(swedish, "the order's price and terms, in Swedish")
     swedish.get_by_label(sv("I have read and accept the terms"), exact=True).check()
     swedish.get_by_role("button", name=sv("Send the order")).click()

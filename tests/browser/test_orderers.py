@@ -2,6 +2,7 @@
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import OutboxMessage, User, UserStatus, db
@@ -35,7 +36,7 @@ def test_admin_adds_an_orderer_who_follows_the_invitation(app, page, world, live
     page.locator("#email").fill("ola@example.com")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r".*/portal/orderers/(\?.*)?$"))
-    assert page.get_by_role("cell", name="Ola Orderer", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Ola Orderer", exact=True)).to_be_visible()
     _log_out(page)
 
     link = _link_in_latest_email(app, "ola@example.com", r"http://\S+/password/set/\S+")
@@ -44,7 +45,7 @@ def test_admin_adds_an_orderer_who_follows_the_invitation(app, page, world, live
     page.get_by_label("Repeat the new password").fill("ola-orders-things")
     page.get_by_role("button", name="Save password").click()
     page.wait_for_url("**/portal/")
-    assert page.get_by_text("You are signed in for Customer A.").is_visible()
+    expect(page.get_by_text("You are signed in for Customer A.")).to_be_visible()
 
 
 def test_self_registered_orderer_is_approved_by_the_admin(app, page, world):
@@ -63,15 +64,15 @@ def test_self_registered_orderer_is_approved_by_the_admin(app, page, world):
 
     page.goto(_link_in_latest_email(app, "siri@example.com", r"http://\S+/register/confirm/\S+"))
     page.get_by_role("button", name="Confirm my email address").click()
-    assert page.get_by_role("heading", name="Email address confirmed").is_visible()
+    expect(page.get_by_role("heading", name="Email address confirmed")).to_be_visible()
 
     log_in(page, world.a.admin_email, factories.PASSWORD)
     page.wait_for_url("**/portal/")
     page.goto(_link_in_latest_email(app, world.a.admin_email, r"http://\S+/portal/orderers/"))
     row = page.locator("table.model-list tr", has_text="Siri Self")
-    assert row.get_by_text("awaiting your approval").is_visible()
+    expect(row.get_by_text("awaiting your approval")).to_be_visible()
     row.get_by_role("button", name="Approve Siri Self").click()
-    assert page.get_by_text("Siri Self is approved.").is_visible()
+    expect(page.get_by_text("Siri Self is approved.")).to_be_visible()
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email="siri@example.com"))
         assert user.status == UserStatus.ACTIVE

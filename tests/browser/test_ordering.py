@@ -4,6 +4,7 @@ the emailed link, and deliver."""
 import re
 from decimal import Decimal
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import Order, OrderStatus, OutboxMessage, User, db
@@ -50,8 +51,8 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     page.get_by_label("South (SE5566778899-0102)").check()
     page.get_by_label("Go-live date").fill("2027-02-01")
     page.get_by_role("button", name="Next: price and terms").click()
-    assert page.get_by_text("SEK\u00a05,450.00").is_visible()
-    assert page.get_by_text("The terms of Webbtidbok.").is_visible()
+    expect(page.get_by_text("SEK\u00a05,450.00")).to_be_visible()
+    expect(page.get_by_text("The terms of Webbtidbok.")).to_be_visible()
     page.get_by_label("I have read and accept the terms").check()
     page.get_by_role("button", name="Send the order").click()
     assert page.locator("#order-status").inner_text() == "awaiting attestation"
@@ -79,7 +80,7 @@ def test_order_attest_and_deliver(app, page, world, bankid):
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url(f"**/portal/attest/{order_id}")
-    assert page.get_by_text("North (SE5566778899-0101)").is_visible()
+    expect(page.get_by_text("North (SE5566778899-0101)")).to_be_visible()
     page.get_by_label("BankID").check()
     page.get_by_role("button", name="Attest the order").click()
     page.wait_for_url(f"**/portal/attest/{order_id}", timeout=20_000)

@@ -4,6 +4,7 @@ still names the portal and the user (WCAG 2.1's reflow, 1.4.10)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from models import OrderStatus, User, db
 from tests import factories
@@ -59,8 +60,8 @@ def test_the_orderers_pages_fit(app, phone, world):
     # The collapsed menu names the portal and who is logged in.
     phone.goto("/portal/")
     header = phone.locator("nav.navbar")
-    assert header.get_by_text("Kundportal", exact=True).first.is_visible()
-    assert header.get_by_text("Orderer A").first.is_visible()
+    expect(header.get_by_text("Kundportal", exact=True).first).to_be_visible()
+    expect(header.get_by_text("Orderer A").first).to_be_visible()
 
 
 def test_the_attestants_pages_fit(app, phone, world):

@@ -1,5 +1,7 @@
 """The first browser test: staff log in and open a list in the back office."""
 
+from playwright.sync_api import expect
+
 from tests import factories
 
 from .conftest import log_in
@@ -12,8 +14,8 @@ def test_staff_logs_in_and_opens_the_customers_list(app, page, world):
     page.get_by_role("link", name="Customers").first.click()
     page.wait_for_url("**/admin/customers/")
     table = page.locator("table.model-list")
-    assert table.get_by_text("Customer A").is_visible()
-    assert table.get_by_text("Customer B").is_visible()
+    expect(table.get_by_text("Customer A")).to_be_visible()
+    expect(table.get_by_text("Customer B")).to_be_visible()
 
 
 def test_wrong_password_shows_the_message_on_the_page(app, page, world):
@@ -27,5 +29,5 @@ def test_customer_user_sees_403_page_in_back_office(app, page, world):
     page.wait_for_url("**/portal/")
     response = page.goto("/admin/customers/")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     assert "Customer B" not in page.content()

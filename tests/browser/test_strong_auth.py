@@ -48,7 +48,7 @@ def test_approve_with_an_sms_code_from_the_sms_log(app, page, attestant, sms_gat
     page.get_by_label("Code from the SMS").fill(code)
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url("**/account/")
-    assert page.get_by_text("It works: you approved with an SMS code.").is_visible()
+    expect(page.get_by_text("It works: you approved with an SMS code.")).to_be_visible()
 
 
 def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
@@ -58,7 +58,7 @@ def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
     page.get_by_label("BankID", exact=True).check()
     page.get_by_role("button", name="Try it").click()
     page.wait_for_url("**/challenge/**")
-    assert page.locator("#bankid-qr svg").is_visible()
+    expect(page.locator("#bankid-qr svg")).to_be_visible()
     first_qr = page.locator("#bankid-qr").inner_html()
     page.wait_for_timeout(2500)
     assert page.locator("#bankid-qr").inner_html() != first_qr  # the QR code moves on
@@ -66,7 +66,7 @@ def test_approve_with_bankid_in_the_simulator(app, page, attestant, bankid):
     _approve_on_the_phone(page, bankid)
 
     page.wait_for_url("**/account/", timeout=15_000)
-    assert page.get_by_text("It works: you approved with BankID.").is_visible()
+    expect(page.get_by_text("It works: you approved with BankID.")).to_be_visible()
 
 
 def test_leaving_the_bankid_page_cancels_the_order(app, page, attestant, bankid):
@@ -97,7 +97,7 @@ def test_log_in_with_bankid_in_the_simulator_without_a_password(app, page, world
     page.get_by_role("button", name="Log in with BankID").click()
     page.wait_for_url("**/challenge/**")
     expect(page.get_by_role("heading", name="Log in with BankID")).to_be_visible()
-    assert page.locator("#bankid-qr svg").is_visible()
+    expect(page.locator("#bankid-qr svg")).to_be_visible()
 
     _approve_on_the_phone(page, bankid)
 
@@ -135,7 +135,7 @@ def test_an_attestant_without_a_password_attests_from_the_emailed_link_with_bank
     page.locator("#a-method-0").check()  # BankID, in the attest form
     page.get_by_role("button", name="Attest the order").click()
     page.wait_for_url("**/challenge/**")
-    assert page.locator("#bankid-qr svg").is_visible()
+    expect(page.locator("#bankid-qr svg")).to_be_visible()
 
     _approve_on_the_phone(page, bankid)
 

@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests import factories
 
 from .conftest import log_in
@@ -15,9 +17,9 @@ def test_admin_switches_to_an_orderer_and_back(page, world):
     page.wait_for_url("**/portal/")
 
     bar = page.locator("#switch-back")
-    assert bar.is_visible()
+    expect(bar).to_be_visible()
     assert "You are acting as Orderer A (Customer A)" in bar.inner_text()
-    assert page.get_by_text("Welcome, Orderer A.").is_visible()
+    expect(page.get_by_text("Welcome, Orderer A.")).to_be_visible()
     # The bar is blue across the top.
     color = bar.evaluate("el => getComputedStyle(el).backgroundColor")
     assert color == "rgb(11, 79, 156)"
@@ -25,4 +27,4 @@ def test_admin_switches_to_an_orderer_and_back(page, world):
     bar.click()
     page.wait_for_url(re.compile(r".*/portal/orderers/.*"))
     assert page.locator("#switch-back").count() == 0
-    assert page.get_by_text("You are yourself again.").is_visible()
+    expect(page.get_by_text("You are yourself again.")).to_be_visible()
