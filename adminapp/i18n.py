@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
+from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import get_currency_symbol
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
+
+from . import formats
 
 # The languages a person may choose, by the code stored on users, customers and emails.
 LOCALES = ("en", "sv", "nb")
@@ -84,16 +88,33 @@ def local_datetime(value: datetime | None, format: str = "short") -> str:
     (2026-12-01 21:53 in Swedish, 01.12.2026, 21:53 in Norwegian)."""
     if value is None:
         return ""
-    return format_datetime(value, format)
+    template = formats.datetime_template(str(get_locale()), format)
+    if template is None:
+        return format_datetime(value, format)
+    return template.format(formats.in_zone(value, select_timezone()))
 
 
 def money(value: Decimal | None, currency: str = "SEK") -> str:
     """An amount in its currency, as the reader writes it ("25 000,00 kr", "SEK 25,000.00")."""
     if value is None:
         return ""
-    text = format_currency(value, currency)
+    locale = str(get_locale())
+    shape = _money_shape(locale, currency) if value >= 0 else None
+    if shape is None:
+        return _money(value, currency, locale)
+    return formats.money_with(shape, value)
+
+
+@lru_cache(maxsize=64)
+def _money_shape(locale: str, currency: str):
+    return formats.money_shape(currency, _money(formats.SAMPLE, currency, locale))
+
+
+def _money(value: Decimal, currency: str, locale: str) -> str:
+    """`money` as Babel writes it: the slow path, and the sample the fast one reads."""
+    text = babel_format_currency(value, currency, locale=locale)
     # English glues a currency's code to the number ("SEK25,000.00"): part them.
-    symbol = get_currency_symbol(currency, locale=get_locale())
+    symbol = get_currency_symbol(currency, locale=locale)
     if (
         symbol.isalpha()
         and text.startswith(symbol)

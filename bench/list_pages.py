@@ -42,15 +42,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import flask_admin  # noqa: E402
 import flask_migrate  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
+from flask_babel import force_locale  # noqa: E402
 from flask_login import current_user  # noqa: E402
 from flask_wtf import FlaskForm  # noqa: E402
+from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound  # noqa: E402
 from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from adminapp import create_app, passwords  # noqa: E402
 from adminapp.config import normalise_database_url, testing  # noqa: E402
+from adminapp.i18n import FORMAT_LOCALES  # noqa: E402
+from adminapp.labels import label  # noqa: E402
 from adminapp.validation import luhn_valid  # noqa: E402
 from models import (  # noqa: E402
     AuditEvent,
@@ -63,6 +68,7 @@ from models import (  # noqa: E402
     Order,
     OrderCareUnit,
     OrderStatus,
+    Person,
     RecurringPeriod,
     Role,
     RoleName,
@@ -122,6 +128,40 @@ AUDIT_ACTIONS = (
 
 
 # -- the stock Flask-Admin view ---------------------------------------------------------------
+class StockTemplates(BaseLoader):
+    """Flask-Admin's own bootstrap4 templates under `bench_stock/`, for the peers.
+
+    The app overrides some of them (templates/admin/model/list.html, layout.html,
+    row_actions.html, ...) for ours, and ours' versions may call ours' own view methods. The
+    peers render Flask-Admin's originals instead: every `admin/...` template they import is
+    Flask-Admin's, except `admin/master.html`, which extends the app's base (`kp_base.html`),
+    so the page around the list (menu, header, footer) is the app's, as for ours.
+    """
+
+    PREFIX = "bench_stock/"
+    ROOT = Path(flask_admin.__file__).resolve().parent / "templates" / "bootstrap4"
+    REFERENCE = re.compile(r"""(['"])admin/(?!master\.html)([\w/.-]+\.html)\1""")
+
+    def get_source(self, environment, template):
+        path = self.ROOT / template.removeprefix(self.PREFIX)
+        if not template.startswith(self.PREFIX) or not path.is_file():
+            raise TemplateNotFound(template)
+        source = self.REFERENCE.sub(rf"\1{self.PREFIX}admin/\2\1", path.read_text())
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
+STOCK_LIST_TEMPLATE = StockTemplates.PREFIX + "admin/model/list.html"
+
+
+def use_stock_templates(app) -> None:
+    """Serve `bench_stock/...` (StockTemplates) to the app's Jinja environment."""
+    if not isinstance(app.jinja_env.loader, ChoiceLoader) or not any(
+        isinstance(loader, StockTemplates) for loader in app.jinja_env.loader.loaders
+    ):
+        app.jinja_env.loader = ChoiceLoader([StockTemplates(), app.jinja_env.loader])
+
+
 class StockOrderView(ModelView):
     """Flask-Admin's defaults over Order: COUNT(*) per page, auto-joined relationships, no
     selectinload, every column sortable, exports loaded into memory.
@@ -138,6 +178,7 @@ class StockOrderView(ModelView):
     column_filters = ("status", "customer.name", "offering.name", "orderer_id")
     page_size = OrderView.page_size
     can_export = True
+    list_template = STOCK_LIST_TEMPLATE  # Flask-Admin's own, not the app's (ours') list page
 
     def is_accessible(self):
         return current_user.is_authenticated and current_user.is_staff
@@ -199,10 +240,22 @@ class World:
     orders: int
     rare_search: str = ""
     rare_search_name: str = ""
+    # Customer 1's admin (its first user, who orders too): the portal pages log in as them.
+    customer_admin_id: int = 0
+    customer_admin_email: str = ""
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: int) -> World:
+def load_data(
+    engine,
+    *,
+    n_orders: int,
+    n_customers: int,
+    n_audit: int,
+    seed: int,
+    users_per_customer: int = 50,
+    first_orderers: int = 1000,
+) -> World:
     """Bulk-insert a realistic back office: customers, users, catalog, orders, audit trail."""
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -218,6 +271,7 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
 
     password_hash = passwords.hash_password(STAFF_PASSWORD)
     users_by_customer: dict[int, list[tuple[int, str, str]]] = {}
+    orderers_by_customer: dict[int, list[tuple[int, str, str]]] = {}
     units_by_customer: dict[int, list[tuple[int, str, str]]] = {}
     customer_country: dict[int, Country] = {}
 
@@ -235,7 +289,10 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
                 "postal_code": f"{90000 + cid % 9000}",
                 "city": rng.choice(CITIES),
                 "invoice_reference": f"REF-{cid:05d}",
-                "status": rng.choices(
+                # Customer 1 (the portal pages' customer) is active; the others mostly.
+                "status": CustomerStatus.ACTIVE
+                if cid == 1
+                else rng.choices(
                     (
                         CustomerStatus.ACTIVE,
                         CustomerStatus.SUSPENDED,
@@ -247,9 +304,25 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
                 "updated_at": created,
             }
 
+    def persons():
+        # One person per login (models.Person); its id is its user's.
+        for uid, email in logins:
+            yield {
+                "id": uid,
+                "email": email,
+                "chosen_user_id": None,
+                "created_at": start,
+                "updated_at": start,
+            }
+
+    logins: list[tuple[int, str]] = []
+    roles_by_user: dict[int, tuple[RoleName, ...]] = {}
+
     def users():
+        logins.append((1, STAFF_EMAIL))
         yield {
             "id": 1,
+            "person_id": 1,
             "customer_id": None,
             "is_staff": True,
             "email": STAFF_EMAIL,
@@ -268,18 +341,38 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
         }
         uid = 1
         for cid in range(1, n_customers + 1):
-            for _role in ("admin", "orderer", "attestant"):
+            # An admin (who orders too), an attestant, and orderers: customer 1 has
+            # `first_orderers` of them (the customer admin's orderers page), the others
+            # make up `users_per_customer` each.
+            size = first_orderers + 2 if cid == 1 else users_per_customer
+            for k in range(size):
                 uid += 1
+                roles = (
+                    (RoleName.ADMIN, RoleName.ORDERER)
+                    if k == 0
+                    else (RoleName.ATTESTANT,)
+                    if k == 2
+                    else (RoleName.ORDERER,)
+                )
+                roles_by_user[uid] = roles
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 name = f"{first} {last}"
                 email = f"{first}.{last}.{uid}@kund{cid}.example.se".lower()
                 users_by_customer.setdefault(cid, []).append((uid, name, email))
+                if RoleName.ORDERER in roles:
+                    orderers_by_customer.setdefault(cid, []).append((uid, name, email))
+                logins.append((uid, email))
                 created = at(rng.random() * 0.5)
                 status = rng.choices(
                     (UserStatus.ACTIVE, UserStatus.INVITED, UserStatus.DISABLED), (90, 5, 5)
                 )[0]
+                if k == 0:  # the admin logs in (bench/lists.py: customer 1's orderers page)
+                    status = UserStatus.ACTIVE
+                    if cid == 1:
+                        world.customer_admin_id, world.customer_admin_email = uid, email
                 yield {
                     "id": uid,
+                    "person_id": uid,
                     "customer_id": cid,
                     "is_staff": False,
                     "email": email,
@@ -300,12 +393,9 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
                 }
 
     def user_roles():
-        for users_of in users_by_customer.values():
-            (admin, _, _), (orderer, _, _), (attestant, _, _) = users_of
-            yield {"user_id": admin, "role_id": role_ids[RoleName.ADMIN]}
-            yield {"user_id": admin, "role_id": role_ids[RoleName.ORDERER]}
-            yield {"user_id": orderer, "role_id": role_ids[RoleName.ORDERER]}
-            yield {"user_id": attestant, "role_id": role_ids[RoleName.ATTESTANT]}
+        for uid, roles in roles_by_user.items():
+            for role in roles:
+                yield {"user_id": uid, "role_id": role_ids[role]}
 
     def care_units():
         unit_id = 0
@@ -368,8 +458,8 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
         for oid in range(1, n_orders + 1):
             cid = 1 + int(n_customers * rng.random() ** 1.6)
             order_customers.append(cid)
-            users_of = users_by_customer[cid]
-            uid, name, email = users_of[1] if rng.random() < 0.7 else users_of[0]
+            orderers = orderers_by_customer[cid]
+            uid, name, email = orderers[rng.randrange(len(orderers))]
             offering = offerings[rng.randrange(len(offerings))]
             status = rng.choices(statuses, weights)[0]
             created = at((oid + rng.uniform(-50, 50)) / n_orders)
@@ -423,9 +513,12 @@ def load_data(engine, *, n_orders: int, n_customers: int, n_audit: int, seed: in
                 else {},
             }
 
+    customers_rows = list(customers())  # users need the countries
+    user_rows = list(users())  # before the persons, which take their ids and emails
     steps = [
-        ("customer", Customer.__table__, customers),
-        ("user_account", User.__table__, users),
+        ("customer", Customer.__table__, lambda: iter(customers_rows)),
+        ("person", Person.__table__, persons),
+        ("user_account", User.__table__, lambda: iter(user_rows)),
         ("user_role", user_role, user_roles),
         ("care_unit", CareUnit.__table__, care_units),
         ("service", Service.__table__, services),
@@ -602,7 +695,24 @@ class Page:
 
 
 def rows_of(body: str, column: str) -> list[str]:
+    """The text of `column` in every row of a list page.
+
+    The column is found by its heading (`<th class="... col-status">`), and its cells by
+    position: the list's cells need no class of their own (views/list_rows.py writes none).
+    """
     cells = re.findall(rf'<td class="col-{re.escape(column)}">(.*?)</td>', body, re.DOTALL)
+    head = re.search(r"<thead\b.*?</thead>", body, re.DOTALL)
+    if not cells and head:
+        headings = re.findall(r"<th\b([^>]*)>", head.group(0))
+        index = next(
+            (i for i, a in enumerate(headings) if re.search(rf"\bcol-{re.escape(column)}\b", a)),
+            None,
+        )
+        if index is not None:
+            for row in re.findall(r"<tr\b.*?</tr>", body[head.end() :], re.DOTALL):
+                tds = re.findall(r"<td\b[^>]*>(.*?)</td>", row, re.DOTALL)
+                if len(tds) > index:
+                    cells.append(tds[index])
     return [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
 
 
@@ -799,8 +909,8 @@ def status_filter(app, client, list_url: str) -> StatusFilter:
     offered = next(
         (
             value
-            for value, label in flt["options"] or ()
-            if FILTER_STATUS.value in (str(value).lower(), str(label).lower())
+            for value, shown in flt["options"] or ()
+            if FILTER_STATUS.value in (str(value).lower(), str(shown).lower())
         ),
         FILTER_STATUS.value,
     )
@@ -821,11 +931,25 @@ def status_filter(app, client, list_url: str) -> StatusFilter:
     )
 
 
-def check_status(body: str) -> str:
-    statuses = {s.lower() for s in rows_of(body, "status")}
-    if statuses != {FILTER_STATUS.value}:
-        raise SystemExit(f"the status filter did not apply: rows have {sorted(statuses)}")
-    return f"every row {FILTER_STATUS.value}"
+def status_spellings(app, status: OrderStatus = FILTER_STATUS) -> frozenset[str]:
+    """How a page may show `status`: the pages show its label in the reader's language
+    ("awaiting attestation"), an export its stored value ("awaiting_attestation")."""
+    spellings = {status.value, status.name.lower()}
+    with app.test_request_context():
+        for locale in FORMAT_LOCALES.values():
+            with force_locale(locale):
+                spellings.add(str(label(status)).lower())
+    return frozenset(spellings)
+
+
+def check_status(accepted: frozenset[str]) -> Callable[[str], str]:
+    def check(body: str) -> str:
+        statuses = {s.lower() for s in rows_of(body, "status")}
+        if not statuses or not statuses <= accepted:
+            raise SystemExit(f"the status filter did not apply: rows have {sorted(statuses)}")
+        return f"every row {FILTER_STATUS.value} ({', '.join(sorted(statuses))})"
+
+    return check
 
 
 def check_names(term: str) -> Callable[[str], str]:
@@ -864,7 +988,7 @@ def build_pages(app, client, world: World, deep_page: int):
             "orders_status",
             f"orders: status={status}",
             lambda v: f"?{filters[v].arg}={filters[v].value}",
-            check_status,
+            check_status(status_spellings(app)),
         ),
         pair(
             "orders_search",
@@ -1000,6 +1124,7 @@ def main(argv=None) -> int:
 def run(args, url: str) -> dict:
     # A failing page answers 500 (as in production) instead of raising into the client.
     app = create_app(testing(url, PROPAGATE_TEST_ERRORS=False))
+    use_stock_templates(app)
     staff_admin = app.extensions["kundportal_admins"]["staff"]
     staff_admin.add_view(StockOrderView(Order, db, name="Stock orders", endpoint="stock_orders"))
 

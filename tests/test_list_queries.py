@@ -5,7 +5,7 @@ import contextlib
 import pytest
 from sqlalchemy import event
 
-from models import RoleName, db
+from models import Customer, OrderStatus, RoleName, User, db
 
 from . import factories
 
@@ -30,11 +30,12 @@ def _add_rows(app, n):
     with app.app_context():
         service = factories.service()
         offering = factories.offering(service_=service)
-        for _ in range(n):
+        for k in range(n):
             customer = factories.customer()
             orderer = factories.user(customer=customer, roles=[RoleName.ORDERER])
             unit = factories.care_unit(customer_=customer)
-            factories.order(orderer=orderer, offering_=offering, care_units=[unit])
+            status = OrderStatus.AWAITING_ATTESTATION if k % 2 else OrderStatus.DRAFT
+            factories.order(orderer=orderer, offering_=offering, care_units=[unit], status=status)
         db.session.commit()
 
 
@@ -79,3 +80,72 @@ def test_streamed_export_gives_its_connection_back(app, client, world, login_as)
     response.close()
     assert len(rows) == 1 + 32  # the header, the world's two orders and the 30 added
     assert pool.checkedout() == 0
+
+
+# Every list page and the statements it costs, for a handful of rows and for many: pinned, so a
+# change that adds a query per row or per page shows here (bench/lists.py measures the time).
+STAFF_LISTS = {
+    "/admin/customers/": 2,
+    "/admin/applications/": 2,
+    "/admin/agreements/": 2,
+    "/admin/agreement_texts/": 2,
+    "/admin/users/": 4,
+    "/admin/roles/": 2,
+    "/admin/care_units/": 3,
+    "/admin/invoice_overrides/": 2,
+    "/admin/services/": 2,
+    "/admin/offerings/": 3,
+    "/admin/orders/": 5,
+    "/admin/orders/?flt0_0=awaiting_attestation": 5,
+    "/admin/orders/?search=orderer": 5,
+    "/admin/delivery/": 2,
+    "/admin/outbox/": 2,
+    "/admin/sms_log/": 2,
+    "/admin/audit_events/": 2,
+}
+PORTAL_LISTS = {
+    "/portal/orderers/": 4,
+    "/portal/users/": 5,
+    "/portal/orders/": 7,
+    "/portal/care-units/": 4,
+}
+
+
+def _statements_of(app, client, url):
+    client.get(url)  # warm up: the first request of a session loads more
+    with count_statements(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return statements
+
+
+@pytest.mark.parametrize("url", sorted(STAFF_LISTS))
+def test_every_staff_list_costs_its_pinned_statements(app, client, world, login_as, url):
+    login_as(world.staff_email)
+    _add_rows(app, 2)  # one of each status the filters look for
+    few = _statements_of(app, client, url)
+    _add_rows(app, 30)
+    many = _statements_of(app, client, url)
+    assert len(many) == len(few) == STAFF_LISTS[url], many
+
+
+def _add_customer_rows(app, world, n):
+    """`n` more orderers of customer A, each with an order, and care units."""
+    with app.app_context():
+        customer = db.session.get(Customer, world.a.customer_id)
+        offering = factories.offering()
+        for _ in range(n):
+            orderer = factories.user(customer=customer, roles=[RoleName.ORDERER])
+            unit = factories.care_unit(customer_=customer)
+            factories.order(orderer=orderer, offering_=offering, care_units=[unit])
+        assert db.session.get(User, world.a.admin_id)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("url", sorted(PORTAL_LISTS))
+def test_every_portal_list_costs_its_pinned_statements(app, client, world, login_as, url):
+    login_as(world.a.admin_email)
+    few = _statements_of(app, client, url)
+    _add_customer_rows(app, world, 30)
+    many = _statements_of(app, client, url)
+    assert len(many) == len(few) == PORTAL_LISTS[url], many

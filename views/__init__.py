@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
@@ -225,6 +225,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["format_number"] = format_number  # 2 000 in Swedish
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label

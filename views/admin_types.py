@@ -124,6 +124,18 @@ class FilterConverter(sqla_filters.FilterConverter):
         _local(cls) for cls in sqla_filters.FilterConverter.datetime_filters
     )
 
+    @filters.convert("enum")
+    def conv_enum(self, column, name, options=None, **kwargs):
+        # Flask-Admin offers the stored values ("awaiting_attestation") as the choices' words:
+        # the reader's words instead, looked up when the filter is shown.
+        enum_class = getattr(column.type, "enum_class", None)
+        if not options and enum_class is not None:
+
+            def options():
+                return [(member.value, label(member)) for member in enum_class]
+
+        return super().conv_enum(column, name, options, **kwargs)
+
     @filters.convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
         return [f(column, name, **kwargs) for f in self.utc_datetime_filters]

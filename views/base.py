@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
+from sqlalchemy import tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
 from adminapp.auth import current_actor
@@ -27,6 +29,7 @@ from adminapp.labels import describe
 from adminapp.services.guards import ensure_not_switched
 from models import RoleName, db
 
+from . import keyset
 from .admin_types import (
     DETAIL_FORMATTERS,
     EXPORT_FORMATTERS,
@@ -37,6 +40,7 @@ from .admin_types import (
     bounded_int,
 )
 from .column_labels import COMMON_LABELS
+from .list_rows import cell_maker, row_links_maker
 from .outcome import run_service
 
 # Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
@@ -80,6 +84,16 @@ def _with_own_messages(response):
     if saved:
         flash(saved, "success")
     return response
+
+
+def _trimmed(app):
+    """The app's templates with the blank lines of their block tags left out: a list page is a
+    third smaller (Flask-Admin's templates indent every tag). Compiled once, like the app's."""
+    env = app.extensions.get("kundportal_trimmed_templates")
+    if env is None:
+        env = app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
+        app.extensions["kundportal_trimmed_templates"] = env
+    return env
 
 
 class AccessMixin:
@@ -150,6 +164,8 @@ class SecureModelView(AccessMixin, ModelView):
         own = type(self).column_labels
         self.column_labels = {**COMMON_LABELS, **(own if isinstance(own, dict) else {})}
         super().__init__(*args, **kwargs)
+        # Our list template renders rows in one pass (views/list_rows.py), without editing.
+        assert not self.column_editable_list, "in-list editing is not in our list template"
 
     form_base_class = FlaskForm  # Flask-WTF's CSRF; Flask-Admin's SecureForm clashes with it
     model_form_converter = ModelConverter
@@ -180,6 +196,15 @@ class SecureModelView(AccessMixin, ModelView):
     # FLASK_ADMIN_NOTES.md); deleting stays possible from the details page and as an action.
     row_delete_button = True
 
+    # The list's rows come from views/list_rows.py: one plan per page, a few joins per row.
+    @pass_context
+    def list_cells(self, context, list_columns):
+        return cell_maker(self, context, list_columns)
+
+    @pass_context
+    def list_row_links(self, context, row_actions, return_url):
+        return row_links_maker(self, context, row_actions, return_url)
+
     def get_list_row_actions(self):
         actions = super().get_list_row_actions()
         if not self.row_delete_button:
@@ -209,9 +234,108 @@ class SecureModelView(AccessMixin, ModelView):
         # (PostgreSQL refuses a negative OFFSET; a huge page would load the whole table).
         args = super()._get_list_extra_args()
         args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        # A keyset position belongs to one page: sort, filter and page links start afresh.
+        for direction in ("after", "before"):
+            args.extra_args.pop(direction, None)
         if args.page_size:
             args.page_size = min(max(args.page_size, 1), max(self.page_size_options))
         return args
+
+    # -- keyset pagination (views/keyset.py) --------------------------------------------------
+    # Big lists page by their sort column and id instead of OFFSET, when sorted by a column of
+    # their own that is never empty; any other sort pages by OFFSET, as Flask-Admin does.
+    keyset_pagination = False
+
+    def _keyset_order(self, sort_column, sort_desc):
+        """(sort attribute, descending) when this list can page by keyset, else None."""
+        if sort_column is not None:
+            field = self._sortable_columns.get(sort_column)
+            joined = self._sortable_joins.get(sort_column)
+        else:
+            order = list(self._get_default_order())
+            if len(order) != 1:
+                return None
+            field, joined, sort_desc = order[0]
+        column = getattr(getattr(field, "property", None), "columns", [None])[0]
+        if joined or column is None or column.nullable or field.class_ is not self.model:
+            return None
+        return field, bool(sort_desc)
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        order = self._keyset_order(sort_column, sort_desc)
+        if order is not None:
+            # Rows that tie on the sort column keep one order: the id's, the same way.
+            query = query.order_by(self.model.id.desc() if order[1] else self.model.id.asc())
+        g.keyset_order = g.keyset_paged = order if self.keyset_pagination else None
+        return query, joins
+
+    @staticmethod
+    def _cursor():
+        for direction in ("after", "before"):
+            values = keyset.decode(request.args.get(direction))
+            if values is not None:
+                return direction, values
+        return None
+
+    def _apply_pagination(self, query, page, page_size):
+        order, cursor = g.pop("keyset_order", None), self._cursor()
+        page_size = self.page_size if page_size is None else page_size
+        if order is None or not page_size or not g.get("keyset_peek"):
+            return super()._apply_pagination(query, page, page_size)
+        # One row more than the page says whether there is a page after it.
+        if cursor is None:
+            return query.limit(page_size + 1).offset((page or 0) * page_size)
+        field, desc = order
+        direction, seen = cursor
+        key = tuple_(field, self.model.id)
+        if direction == "before":  # back a page: the rows just before, read backwards
+            desc = not desc
+            query = query.order_by(None).order_by(
+                *((field.desc(), self.model.id.desc()) if desc else (field, self.model.id))
+            )
+        g.keyset_direction = direction
+        query = query.filter(key < tuple_(*seen) if desc else key > tuple_(*seen))
+        return query.limit(page_size + 1)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        g.keyset_peek = self.keyset_pagination and execute
+        count, rows = super().get_list(
+            page, sort_column, sort_desc, search, filters, execute, page_size
+        )
+        if g.pop("keyset_peek") and g.get("keyset_paged") is not None:
+            size = page_size or self.page_size
+            g.keyset_more, rows = len(rows) > size, rows[:size]
+            if g.get("keyset_direction") == "before":
+                rows.reverse()
+        return count, rows
+
+    def keyset_pager(self, data, page, pager_url):
+        """The links of a keyset-paged list (None when it pages by OFFSET): the first page, the
+        one before (before its first row) and the one after (after its last row)."""
+        order = g.get("keyset_paged")
+        if order is None:
+            return None
+        name = order[0].key
+        backwards = g.get("keyset_direction") == "before"
+        more = g.get("keyset_more", False)
+
+        def at(row, direction, number):
+            url = pager_url(number)
+            token = keyset.encode((getattr(row, name), row.id))
+            return f"{url}{'&' if '?' in url else '?'}{direction}={token}"
+
+        previous = None
+        if page == 1 or (page and not data):
+            previous = pager_url(page - 1)
+        elif page and (more or not backwards):
+            previous = at(data[0], "before", page - 1)
+        return {
+            "number": page + 1,
+            "first": pager_url(0) if page else None,
+            "previous": previous,
+            "next": at(data[-1], "after", page + 1) if data and (backwards or more) else None,
+        }
 
     def get_action_query(self, ids):
         """The rows an action was asked to touch, within scope; foreign or bad ids drop out."""
@@ -283,6 +407,8 @@ class SecureModelView(AccessMixin, ModelView):
     # ours (`saved_message`), and a form that fails shows its errors in a summary instead.
     def render(self, template, **kwargs):
         _drop_generic_messages()  # a form page shows its errors in its summary instead
+        if template == self.list_template:
+            template = _trimmed(current_app).get_template(template)
         return super().render(template, **kwargs)
 
     @expose("/new/", methods=("GET", "POST"))

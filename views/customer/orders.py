@@ -36,6 +36,8 @@ class PortalOrderView(TenantModelView):
     """The customer's orders: read-only for its admins and its contact person; its attestants
     open an order awaiting attestation from here ("Attest")."""
 
+    keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
+
     required_roles = frozenset({RoleName.ADMIN, RoleName.ATTESTANT, RoleName.CONTACT})
     list_template = "portal/orders_list.html"
     column_list = ("id", "offering", "orderer_name", "status", "submitted_at", "created_at")

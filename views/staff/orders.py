@@ -34,6 +34,7 @@ def decision_summary(decision) -> str:
 
 
 class OrderView(StaffModelView):
+    keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
     # Orders are made by orderers in the ordering pages and move through their workflow by
     # actions; the form edits only the note.
     can_create = False

@@ -11,6 +11,7 @@ from ..base import StaffModelView
 
 
 class SmsLogView(StaffModelView):
+    keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
     can_create = False
     can_edit = False
     can_delete = False
