@@ -242,6 +242,8 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         "OUTBOX_RETRY_BASE_SECONDS": _int(environ, "OUTBOX_RETRY_BASE_SECONDS", 30),
         "OUTBOX_RETRY_MAX_SECONDS": _int(environ, "OUTBOX_RETRY_MAX_SECONDS", 3600),
         "OUTBOX_POLL_SECONDS": _int(environ, "OUTBOX_POLL_SECONDS", 2),
+        # Messages claimed, sent over one SMTP connection and committed together.
+        "OUTBOX_BATCH_SIZE": _int(environ, "OUTBOX_BATCH_SIZE", 50),
         # In production, links are removed from the stored copy of a sent email; development
         # keeps them so the back office can serve as the mail viewer.
         "OUTBOX_REDACT_SENT": _bool(environ.get("OUTBOX_REDACT_SENT"), production),

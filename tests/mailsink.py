@@ -17,6 +17,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    peer: tuple = ()  # the client's address and port: one per SMTP connection
 
     @property
     def subject(self) -> str:
@@ -40,9 +41,12 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.reject.intersection(envelope.rcpt_tos):
+            return "554 Transaction failed: recipient refused by policy"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        received = Received(envelope.mail_from, envelope.rcpt_tos, parsed, tuple(session.peer))
         with self.sink.lock:
-            self.sink.received.append(Received(envelope.mail_from, envelope.rcpt_tos, parsed))
+            self.sink.received.append(received)
         self.sink.arrived.set()
         # A slow server: it has the message, the client does not know yet.
         await asyncio.sleep(self.sink.reply_delay)
@@ -64,6 +68,7 @@ class MailSink:
         self.lock = threading.Lock()
         self.arrived = threading.Event()  # set when a message has come in
         self.reply_delay = 0.0  # seconds between taking a message and saying so
+        self.reject: set[str] = set()  # messages to these recipients are refused (554)
         self._controller: Controller | None = None
 
     def start(self) -> None:
@@ -77,3 +82,7 @@ class MailSink:
 
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.rcpt_tos]
+
+    def connections(self) -> int:
+        """How many SMTP connections brought the messages received."""
+        return len({r.peer for r in self.received})

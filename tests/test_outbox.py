@@ -2,15 +2,19 @@
 
 import re
 import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from adminapp.errors import TransitionRefused
+from adminapp.services import outbox
 from adminapp.services.accounts import invite
 from adminapp.services.audit import Actor
-from adminapp.services.outbox import REDACTED, deliver_due, queue_email, retry
+from adminapp.services.outbox import REDACTED, deliver_due, message_id, queue_email, retry
 from models import OutboxMessage, OutboxStatus, User, UserStatus, db, utcnow
 
 from . import factories
@@ -47,6 +51,44 @@ def _statuses(app):
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         return {status.value: n for status, n in rows}
+
+
+@contextmanager
+def _sql_counts(app):
+    """Counts, while inside, of the engine's COMMITs and of the SELECTs that claim outbox rows."""
+    counts = {"commits": 0, "claims": 0}
+    with app.app_context():
+        engine = db.engine
+
+    def on_commit(conn):
+        counts["commits"] += 1
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        flat = " ".join(statement.split())
+        if flat.upper().startswith("SELECT") and "FROM outbox_message" in flat:
+            counts["claims"] += 1
+
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+@pytest.fixture
+def smtp_connects(monkeypatch):
+    """How many times the worker opened an SMTP connection (or tried to)."""
+    calls = []
+    real = outbox._Connection.configure_host
+
+    def counting(self):
+        calls.append(1)
+        return real(self)
+
+    monkeypatch.setattr(outbox._Connection, "configure_host", counting)
+    return calls
 
 
 def test_committed_change_delivers_exactly_one_message(app, client, mail_server):
@@ -212,7 +254,11 @@ def test_cli_send_without_mail_server_explains(app, runner):
     assert "MAIL_SERVER is not set" in result.output
 
 
-def test_two_workers_never_send_one_message_twice(app, mail_server):
+@pytest.mark.parametrize("batch_size", [1, 25])
+def test_two_workers_never_send_one_message_twice(app, mail_server, batch_size):
+    """Each worker's batch stays locked (FOR UPDATE SKIP LOCKED) until its commit: the other
+    worker skips those rows, though they are still queued, and claims the next ones."""
+    app.config["OUTBOX_BATCH_SIZE"] = batch_size
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("Concurrent workers need PostgreSQL (SQLite runs a single worker)")
@@ -242,6 +288,7 @@ def test_two_workers_never_send_one_message_twice(app, mail_server):
         f"Message {i}" for i in range(500)
     )
     assert _statuses(app) == {"sent": 500}
+    assert mail_server.connections() == 2  # each worker kept its one connection
 
 
 NORDIC_NAMES = [
@@ -366,3 +413,231 @@ def test_a_worker_killed_before_the_servers_reply_resends_with_the_same_message_
     first, second = mail_server.to("crash@example.com")
     assert first.message_id == second.message_id
     assert _statuses(app) == {"sent": 1}
+
+
+@pytest.mark.config(OUTBOX_BATCH_SIZE=50)
+def test_a_batch_goes_over_one_smtp_connection_in_one_transaction(app, mail_server, smtp_connects):
+    with app.app_context():
+        _queue(120)
+        db.session.commit()
+    with _sql_counts(app) as sql:
+        assert deliver(app) == {"sent": 120, "retry": 0, "failed": 0}
+    # 50 + 50 + 20, then a claim that finds nothing (and commits nothing).
+    assert sql == {"commits": 3, "claims": 4}
+    assert len(smtp_connects) == 1  # one connection for the whole run, every batch
+    assert mail_server.connections() == 1
+    assert len({r.message_id for r in mail_server.received}) == 120
+    assert _statuses(app) == {"sent": 120}
+
+
+@pytest.mark.config(OUTBOX_BATCH_SIZE=5)
+def test_the_limit_caps_a_run_across_batches(app, mail_server):
+    with app.app_context():
+        _queue(12)
+        db.session.commit()
+    with _sql_counts(app) as sql:
+        assert deliver(app, limit=7) == {"sent": 7, "retry": 0, "failed": 0}
+    assert sql == {"commits": 2, "claims": 2}  # 5, then the 2 left of the limit
+    assert _statuses(app) == {"sent": 7, "queued": 5}
+    assert deliver(app)["sent"] == 5
+    assert len({r.message_id for r in mail_server.received}) == 12
+
+
+def test_a_message_refused_mid_batch_does_not_stop_or_lose_the_others(app, mail_server):
+    with app.app_context():
+        for to in ("a0", "a1", "bad", "a3", "a4"):
+            _queue(1, to=f"{to}@example.com")
+        db.session.commit()
+    mail_server.reject = {"bad@example.com"}  # 554 to the third message of the batch
+    with _sql_counts(app) as sql:
+        assert deliver(app) == {"sent": 4, "retry": 1, "failed": 0}
+    assert sql["commits"] == 1  # one batch
+    assert sorted(r.rcpt_tos[0] for r in mail_server.received) == [
+        f"a{i}@example.com" for i in (0, 1, 3, 4)
+    ]
+    with app.app_context():
+        rows = {m.recipient: m for m in db.session.scalars(select(OutboxMessage))}
+        bad = rows.pop("bad@example.com")
+        assert bad.status == OutboxStatus.QUEUED and bad.attempts == 1
+        assert "SMTPDataError" in bad.last_error and "554" in bad.last_error
+        assert bad.next_attempt_at > utcnow()
+        assert all(m.status == OutboxStatus.SENT and m.last_error == "" for m in rows.values())
+
+    mail_server.reject = set()
+    assert deliver(app, now=utcnow() + timedelta(hours=1)) == {"sent": 1, "retry": 0, "failed": 0}
+    assert len({r.message_id for r in mail_server.received}) == 5
+    assert _statuses(app) == {"sent": 5}
+
+
+def test_a_message_refused_mid_batch_fails_for_good_at_its_last_attempt(app, mail_server):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 1
+    with app.app_context():
+        for to in ("a0", "bad", "a2"):
+            _queue(1, to=f"{to}@example.com")
+        db.session.commit()
+    mail_server.reject = {"bad@example.com"}
+    assert deliver(app) == {"sent": 2, "retry": 0, "failed": 1}
+    assert _statuses(app) == {"sent": 2, "failed": 1}
+
+
+class WorkerKilled(BaseException):
+    """Not an Exception: nothing in the worker catches it, as with a killed process."""
+
+
+def test_a_worker_killed_mid_batch_leaves_the_batch_queued_and_resends_the_same_ids(
+    app, mail_server, monkeypatch
+):
+    """The server accepted three messages of a batch, then the worker died before the batch's
+    commit: every row is still queued, untouched, and the next run sends all five, the three
+    again with the Message-IDs they had."""
+    with app.app_context():
+        _queue(5)
+        db.session.commit()
+        expected_ids = {message_id(m) for m in db.session.scalars(select(OutboxMessage))}
+    real_send, accepted = outbox._Connection.send, []
+
+    def dies_after_three(self, message, *args, **kwargs):
+        real_send(self, message, *args, **kwargs)
+        accepted.append(message.msgId)
+        if len(accepted) == 3:
+            raise WorkerKilled
+
+    monkeypatch.setattr(outbox._Connection, "send", dies_after_three)
+    with pytest.raises(WorkerKilled):
+        deliver(app)
+    assert len(mail_server.received) == 3
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert {m.status for m in rows} == {OutboxStatus.QUEUED}
+        assert {m.attempts for m in rows} == {0}  # the batch's changes were never committed
+
+    monkeypatch.setattr(outbox._Connection, "send", real_send)
+    assert deliver(app) == {"sent": 5, "retry": 0, "failed": 0}
+    copies = Counter(r.message_id for r in mail_server.received)
+    assert set(copies) == expected_ids
+    assert sorted(copies.values()) == [1, 1, 2, 2, 2]
+    assert {i for i, n in copies.items() if n == 2} == set(accepted)
+    assert _statuses(app) == {"sent": 5}
+
+
+@pytest.mark.config(OUTBOX_BATCH_SIZE=10)
+def test_an_unreachable_server_is_tried_once_per_run_not_once_per_batch(
+    app, mail_server, smtp_connects
+):
+    with app.app_context():
+        _queue(25)
+        db.session.commit()
+    mail_server.stop()
+    with _sql_counts(app) as sql:
+        assert deliver(app) == {"sent": 0, "retry": 25, "failed": 0}
+    assert len(smtp_connects) == 1
+    assert sql["commits"] == 3  # every batch's errors recorded
+    with app.app_context():
+        errors = {m.last_error for m in db.session.scalars(select(OutboxMessage))}
+        assert len(errors) == 1 and errors != {""}  # the one error, on every row
+
+
+def test_sending_a_batch_makes_no_write_of_the_portal_wait(app, mail_server):
+    """While the worker waits for the SMTP server it holds no lock that blocks the portal's
+    writes: on SQLite, no write lock until the batch's commit (the first row of the batch is
+    marked sent, in the session only, when the portal writes)."""
+    with app.app_context():
+        _queue(2, to="slow@example.com")
+        db.session.commit()
+    mail_server.reply_delay = 1.0
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(deliver(app))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(mail_server.received) < 2:  # the second message of the batch is there
+            assert time.monotonic() < deadline, "the worker sent too little"
+            time.sleep(0.01)
+        with app.app_context():
+            _queue(1, to="meanwhile@example.com")
+            started = time.perf_counter()
+            db.session.commit()
+            took = time.perf_counter() - started
+        assert thread.is_alive()  # still waiting for the server's reply, mid-batch
+        assert _statuses(app) == {"queued": 3}
+        assert took < 0.5, f"the portal's commit waited {took:.2f} s for the outbox worker"
+    finally:
+        mail_server.reply_delay = 0
+        thread.join(timeout=60)
+    assert not errors
+    assert results == [{"sent": 3, "retry": 0, "failed": 0}]
+    assert _statuses(app) == {"sent": 3}
+
+
+LONG_NORDIC = "Vårdcentralen Ängelholm–Öresund" + " Långtnamnsförvaltningen" * 4
+WRITER_CASES = {
+    "ascii": ("Your password was changed", "Hello,\n\nplain ASCII.\n", "<p>ASCII</p>\n"),
+    "nordic": (f"Sign the agreement of {LONG_NORDIC}", f"Hej {LONG_NORDIC}!\n", "<p>Åsa</p>"),
+    "long ascii subject": ("Reminder " * 12, "x", "<p>x</p>"),
+    "awkward bodies": (
+        "Ærø",
+        "From the start\r\n--=_ not a boundary\r\rcarriage returns\nno trailing newline",
+        "<p>From here</p>\r\n\r\n<p>ø</p>\n\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WRITER_CASES)
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "Kundportal <noreply@kundportal.example.com>",
+        f"{LONG_NORDIC} Kundtjänst <noreply@kundportal.example.com>",
+    ],
+)
+def test_the_email_is_written_byte_for_byte_as_the_email_package_writes_it(app, case, sender):
+    """`_Mail.as_bytes` writes the message itself (the email package's generator took twice
+    as long as the wire): the bytes are those of the email package's tree, and read back as
+    written, with CRLF line ends only."""
+    import email
+    import email.policy
+
+    subject, text, html = WRITER_CASES[case]
+    with app.app_context():
+        mail_message = outbox._Mail(
+            subject=subject,
+            recipients=["asa@exämple.se" if case == "nordic" else "to@example.com"],
+            body=text,
+            html=html,
+            sender=sender,
+        )
+        mail_message.msgId = "<kundportal.outbox.1.20250101000000@kundportal.example.com>"
+        mail_message.date = 1_700_000_000.0
+        written = mail_message.as_bytes()
+        assert written == mail_message._message().as_bytes()
+
+    rest = written.replace(b"\r\n", b"")
+    assert b"\n" not in rest and b"\r" not in rest, "a bare LF or CR"
+    assert max(len(line) for line in written.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(written, policy=email.policy.default)
+    assert parsed["Subject"] == subject
+    # (The stdlib's parser keeps the folding space between two encoded words of a long name.)
+    name = parsed["From"].addresses[0].display_name
+    assert name.replace(" ", "") == sender.rpartition(" <")[0].replace(" ", "")
+    assert parsed["To"].addresses[0].domain in ("example.com", "xn--exmple-cua.se")
+    assert parsed["Message-ID"] == mail_message.msgId
+    for subtype, written_text in (("plain", text), ("html", html)):
+        content = _lines(parsed.get_body((subtype,)).get_content())
+        assert content in (_lines(written_text), _lines(written_text) + "\n")  # no ">From"
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_boundary_found_in_the_text_is_drawn_again(monkeypatch):
+    draws = iter(["a" * 24, "b" * 24])
+    monkeypatch.setattr(outbox.secrets, "token_hex", lambda n: next(draws))
+    assert outbox._boundary("text with =_" + "a" * 24 + " in it", "") == "=_" + "b" * 24

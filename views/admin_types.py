@@ -16,7 +16,7 @@ from flask_admin.model import filters, typefmt
 from flask_admin.model.form import converts
 from wtforms import widgets as wtforms_widgets
 
-from adminapp.i18n import local_datetime, money, number
+from adminapp.i18n import datetime_writer, local_datetime, money, money_writer, number
 from adminapp.labels import label
 
 # Flask-Admin's form template reads `widget.input_type` of every field with an error; its
@@ -147,12 +147,38 @@ class ModelConverter(AdminModelConverter):
         return self.convert_datetime(field_args=field_args, **extra)
 
 
+# A formatter's `for_page()` gives the same formatter with the request's locale looked up
+# once: a list page binds it for its rows (views/list_rows.py).
+
+
 def _datetime_formatter(view, value, name):
     return local_datetime(value, "short")
 
 
+def _datetime_for_page():
+    write = datetime_writer("short")
+    return lambda view, value, name: write(value)
+
+
+_datetime_formatter.for_page = _datetime_for_page
+
+
 def _enum_formatter(view, value, name):
     return label(value)
+
+
+def _enum_for_page():
+    words: dict = {}  # each member's words, translated once a page
+
+    def write(view, value, name):
+        if value not in words:
+            words[value] = label(value)
+        return words[value]
+
+    return write
+
+
+_enum_formatter.for_page = _enum_for_page
 
 
 def _enum_value(view, value, name):
@@ -184,3 +210,11 @@ DETAIL_FORMATTERS.update(LIST_FORMATTERS)
 def money_column(view, context, model, name):
     """A fee column shown with its row's currency, as the reader writes money."""
     return money(getattr(model, name), model.currency)
+
+
+def _money_for_page():
+    write = money_writer()
+    return lambda view, context, model, name: write(getattr(model, name), model.currency)
+
+
+money_column.for_page = _money_for_page

@@ -32,10 +32,16 @@ def _getter(name: str) -> Callable:
     return value
 
 
+def _for_page(formatter):
+    """The formatter bound to this request, if it can be (views/admin_types.py)."""
+    bind = getattr(formatter, "for_page", None)
+    return bind() if bind is not None else formatter
+
+
 def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
     """`cells(row)`: the row's `<td>`s of `list_columns`, as Flask-Admin would fill them."""
     formatters = view.column_formatters
-    type_formatters = view.column_type_formatters
+    type_formatters = {kind: _for_page(f) for kind, f in view.column_type_formatters.items()}
     by_type: dict[type, Callable | None] = {}
 
     def type_formatter(value):
@@ -51,7 +57,7 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
         (
             name,
             "<td>",
-            formatters.get(name),
+            _for_page(formatters.get(name)),
             _getter(name),
             view._column_choices_map.get(name),
         )
