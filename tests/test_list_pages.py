@@ -163,3 +163,53 @@ def test_cells_are_what_flask_admin_would_show(app, client, world, login_as):
             )
             assert expected in body, order.id
     assert "&lt;b&gt;Åsa&lt;/b&gt;" in body and "<b>Åsa</b>" not in body
+
+
+def _submit(client, page, button):
+    """What a browser sends for `button` (a regex of one button's tag) on `page`: the fields
+    of the form it names, its own name and value, to its formaction or the form's action."""
+    tag = re.search(button, page).group(0)
+    form_id = re.search(r'form="([^"]+)"', tag).group(1)
+    form = re.search(rf'<form id="{form_id}"[^>]*action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
+    data = {k: html.unescape(v) for k, v in data.items()}
+    named = re.search(r'name="([^"]+)" value="([^"]+)"', tag)
+    if named:
+        data[named.group(1)] = named.group(2)
+    action = re.search(r'formaction="([^"]+)"', tag)
+    url = html.unescape(action.group(1) if action else form.group(1))
+    return client.post(url, data=data, follow_redirects=True)
+
+
+def test_the_orderers_rows_send_the_pages_forms(app, client, world, login_as):
+    """One form per action on the page, whatever the rows; each row's button sends it."""
+    login_as(world.a.admin_email)
+    forms_for_few = client.get("/portal/orderers/").get_data(as_text=True).count("<form")
+    with app.app_context():
+        customer = db.session.get(factories.Customer, world.a.customer_id)
+        for k in range(6):
+            factories.user(
+                customer=customer,
+                roles=[RoleName.ORDERER],
+                name=f"Pending {k}",
+                status=factories.UserStatus.PENDING_APPROVAL,
+            )
+        db.session.commit()
+    page = client.get("/portal/orderers/").get_data(as_text=True)
+    assert page.count("<form") == forms_for_few  # six more rows, not one form more
+    assert page.count('id="row-approve"') == page.count('id="row-delete"') == 1
+    assert page.count('form="row-approve"') == 6 and page.count('form="row-delete"') >= 7
+
+    # Approve the first pending orderer by its row's button.
+    approved = _submit(client, page, r'<button[^>]*form="row-approve"[^>]*>')
+    assert "Pending 0 is approved." in approved.get_data(as_text=True)
+    # Delete Orderer A by its row's delete button.
+    page = client.get("/portal/orderers/").get_data(as_text=True)
+    deleted = _submit(
+        client, page, rf'<button[^>]*form="row-delete" name="id" value="{world.a.orderer_id}"[^>]*>'
+    )
+    assert "Orderer A is deleted." in deleted.get_data(as_text=True)
+    # Switch to an orderer by its row's button: its own address, the page's CSRF form.
+    page = client.get("/portal/orderers/").get_data(as_text=True)
+    switched = _submit(client, page, r'<button[^>]*form="row-switch"[^>]*>')
+    assert "You are acting as" in switched.get_data(as_text=True)

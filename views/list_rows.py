@@ -16,7 +16,7 @@ from operator import attrgetter
 from urllib.parse import urlencode
 
 from flask_admin.babel import gettext as admin_gettext
-from flask_admin.model.template import EditRowAction, ViewRowAction
+from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from markupsafe import Markup, escape
 
 
@@ -91,13 +91,30 @@ _ICONS = {
 
 def row_links_maker(view, context, row_actions, return_url) -> Callable[[object], Markup]:
     """`links(row)`: the row's action icons. View and edit are plain links built from one base
-    URL each; any other row action renders as Flask-Admin renders it."""
+    URL each, delete a button of the page's one delete form (`has_delete_button`); any other
+    row action renders as Flask-Admin renders it."""
     # Back to this page after the record: said once per link, unless it is the list's start.
     start = view.get_url(".index_view")
     plain = return_url in (start, f"{start}?page_size={view.page_size}")
     back = "" if plain else escape("&" + urlencode({"url": return_url}, safe="/"))
     plan = []
     for action in row_actions:
+        if type(action) is DeleteRowAction:
+            # No form per row: the button sends the page's one delete form (ROW_FORMS).
+            opening = Markup('<button type="submit" form="row-delete" name="id" value="')
+            closing = Markup(
+                '" class="icon-button fa fa-trash" title="{}" data-confirm="{}"></button>'
+            )
+            plan.append(
+                (
+                    opening,
+                    closing.format(
+                        admin_gettext("Delete Record"),
+                        admin_gettext("Are you sure you want to delete this record?"),
+                    ),
+                )
+            )
+            continue
         known = _ICONS.get(type(action))
         if known is None:
             plan.append(action)
@@ -120,3 +137,8 @@ def row_links_maker(view, context, row_actions, return_url) -> Callable[[object]
         return Markup("".join(parts))
 
     return links
+
+
+def has_delete_button(row_actions) -> bool:
+    """Whether the page needs its one delete form (templates/admin/model/list.html)."""
+    return any(type(action) is DeleteRowAction for action in row_actions)

@@ -81,6 +81,18 @@ class OrderView(StaffModelView):
     )
     column_sortable_list = ("id", "status", "created_at", "submitted_at")
     column_default_sort = ("created_at", True)
+    list_page_columns = (
+        Order.id,
+        Order.customer_id,
+        Order.offering_id,
+        Order.orderer_name,
+        Order.status,
+        Order.startup_fee,
+        Order.recurring_fee,
+        Order.currency,
+        Order.submitted_at,
+        Order.created_at,
+    )
     list_loader_options = (
         selectinload(Order.customer),
         selectinload(Order.offering).selectinload(Offering.service),
