@@ -102,18 +102,9 @@ def row_links_maker(view, context, row_actions, return_url) -> Callable[[object]
         if type(action) is DeleteRowAction:
             # No form per row: the button sends the page's one delete form (ROW_FORMS).
             opening = Markup('<button type="submit" form="row-delete" name="id" value="')
-            closing = Markup(
-                '" class="icon-button fa fa-trash" title="{}" data-confirm="{}"></button>'
-            )
-            plan.append(
-                (
-                    opening,
-                    closing.format(
-                        admin_gettext("Delete Record"),
-                        admin_gettext("Are you sure you want to delete this record?"),
-                    ),
-                )
-            )
+            # Its question is the form's (data-confirm there), asked once per page, not per row.
+            closing = Markup('" class="icon-button fa fa-trash" title="{}" data-confirm></button>')
+            plan.append((opening, closing.format(admin_gettext("Delete Record"))))
             continue
         known = _ICONS.get(type(action))
         if known is None:

@@ -9,6 +9,7 @@ from ..base import StaffModelView
 
 class AuditEventView(StaffModelView):
     keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
+    lean_filters = True
     can_create = False
     can_edit = False
     can_delete = False

@@ -22,6 +22,7 @@ EMAIL_PREVIEW_POLICY = (
 
 class OutboxView(StaffModelView):
     keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
+    lean_filters = True
     can_create = False
     can_edit = False
     can_delete = False

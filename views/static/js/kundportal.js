@@ -11,7 +11,10 @@
 
     if (target.hasAttribute('data-confirm')) {
       // A destructive button asks first; "Cancel" leaves the form unsent.
-      if (!window.confirm(target.getAttribute('data-confirm'))) { event.preventDefault(); }
+      // A row's button may leave the question to the page's form it sends.
+      var question = target.getAttribute('data-confirm') ||
+        (target.form && target.form.getAttribute('data-confirm'));
+      if (!window.confirm(question)) { event.preventDefault(); }
       return;
     }
     if (target.hasAttribute('data-model-action')) {
