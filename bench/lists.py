@@ -50,7 +50,7 @@ import flask_migrate  # noqa: E402
 from flask import abort, request, url_for  # noqa: E402
 from flask_admin.actions import action  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
-from flask_admin.model.template import LinkRowAction  # noqa: E402
+from flask_admin.model.template import EditRowAction, LinkRowAction  # noqa: E402
 from flask_babel import gettext as _  # noqa: E402
 from flask_babel import lazy_gettext as _l  # noqa: E402
 from flask_babel import ngettext  # noqa: E402
@@ -192,6 +192,17 @@ class StockOrderView(PeerView, StaffOnly, ModelView):
     @action("remove", _l("Delete"), _l("Delete the selected records?"))
     def action_remove(self, ids):
         abort(405)  # the benchmark only reads
+
+    def get_list_row_actions(self):
+        # Ours' rows link to the order only (its note is edited from there): the same here.
+        return [a for a in super().get_list_row_actions() if not isinstance(a, EditRowAction)]
+
+    def get_filters(self):
+        # Ours' big lists offer no "not …" or "empty" filters: the same menu here.
+        filters = super().get_filters()
+        if filters and OrderView.lean_filters:
+            filters = [f for f in filters if not isinstance(f, OrderView._NEGATIONS)]
+        return filters
 
 
 class TunedOrderView(StockOrderView):
