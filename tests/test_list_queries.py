@@ -95,9 +95,9 @@ STAFF_LISTS = {
     "/admin/invoice_overrides/": 2,
     "/admin/services/": 2,
     "/admin/offerings/": 3,
-    "/admin/orders/": 5,
-    "/admin/orders/?flt0_0=awaiting_attestation": 5,
-    "/admin/orders/?search=orderer": 5,
+    "/admin/orders/": 2,  # the user, then the orders joined to their names
+    "/admin/orders/?flt0_0=awaiting_attestation": 2,
+    "/admin/orders/?search=orderer": 2,
     "/admin/delivery/": 2,
     "/admin/outbox/": 2,
     "/admin/sms_log/": 2,
