@@ -45,14 +45,18 @@ if str(ROOT) not in sys.path:
 
 import flask_migrate  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
-from adminapp.config import normalise_database_url, testing  # noqa: E402
+from adminapp.config import testing  # noqa: E402
 from adminapp.services import notifications  # noqa: E402
 from adminapp.services.outbox import _as_mail, deliver_due, message_id  # noqa: E402
 from models import OutboxMessage, OutboxStatus, User, db  # noqa: E402
+
+# The benchmarks' shared helpers (bench/list_pages.py), beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from list_pages import _drop_postgres_database, _postgres_database  # noqa: E402
 
 BENCH_PG_DATABASE = "kundportal_bench_outbox"
 SENDER = "Kundportal <noreply@kundportal.example.com>"
@@ -144,27 +148,6 @@ class Sink:
 
 
 # -- the database -----------------------------------------------------------------------------
-def _postgres_database(base_url: str, name: str) -> str:
-    """Create (afresh) database `name` on the server of `base_url`; return its URL."""
-    engine = create_engine(normalise_database_url(base_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return (
-        make_url(normalise_database_url(base_url))
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-
-
-def _drop_postgres_database(base_url: str, name: str) -> None:
-    engine = create_engine(normalise_database_url(base_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def queue_messages(n: int, round_: int) -> None:
     """N emails as the portal queues them: invitations and password resets, each with its
     link token, for users of every language; committed in one transaction."""
