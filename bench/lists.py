@@ -50,7 +50,7 @@ import flask_migrate  # noqa: E402
 from flask import abort, request, url_for  # noqa: E402
 from flask_admin.actions import action  # noqa: E402
 from flask_admin.contrib.sqla import ModelView  # noqa: E402
-from flask_admin.model.template import EditRowAction, LinkRowAction  # noqa: E402
+from flask_admin.model.template import EditRowAction, LinkRowAction, ViewRowAction  # noqa: E402
 from flask_babel import gettext as _  # noqa: E402
 from flask_babel import lazy_gettext as _l  # noqa: E402
 from flask_babel import ngettext  # noqa: E402
@@ -275,11 +275,15 @@ class StockOrdererView(PeerView, CustomerAdminOnly, ModelView):
     can_export = True
     export_types = ["csv"]
     form_columns = ("name", "email", "phone")
-    # Ours' extra row buttons ("New password", "Switch to"), as Flask-Admin does extra ones.
+    # Ours' extra row button ("Switch to"), as Flask-Admin does extra ones.
     column_extra_row_actions = [
-        LinkRowAction("fa fa-key", "/portal/orderers/password/?id={row_id}", _l("New password")),
         LinkRowAction("fa fa-exchange", "/switch/{row_id}", _l("Switch to")),
     ]
+
+    def get_list_row_actions(self):
+        # Ours' rows edit, delete and switch (the seed's «Endre», «Slett», «Bytt til»): no
+        # view icon, the same here.
+        return [a for a in super().get_list_row_actions() if not isinstance(a, ViewRowAction)]
 
     @action("approve", _l("Approve"), _l("Approve the selected orderers?"))
     def action_approve(self, ids):

@@ -172,7 +172,10 @@ def test_orderers_list_shows_orders_approval_and_buttons(app, admin_a, world):
     assert "Attestant A" not in body  # only orderers
     assert "3 orders" in body  # the world's order and two more
     assert "Yes" in body
-    assert "New password" in body
+    # Edit (where a new password is set, as the seed has it), delete and switch to.
+    assert f"/portal/orderers/edit/?id={world.a.orderer_id}" in body
+    assert f'form="row-delete" name="id" value="{world.a.orderer_id}"' in body
+    assert f"/switch/{world.a.orderer_id}" in body
 
 
 def test_order_count_links_to_exactly_those_orders(app, admin_a, world):

@@ -1,7 +1,7 @@
 """Portal: the customer admin's orderers («Bestillere»), as the Norwegian seed describes them.
 
-Per orderer: the number of orders (a link to exactly those), approved or not, edit (contact
-information, a new password, approve), delete, and switch to.
+Per orderer: the number of orders (a link to exactly those), approved or not (with a button to
+approve), edit (contact information, a new password, approve), delete, and switch to.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model.template import ViewRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -75,6 +76,12 @@ class OrdererView(TenantModelView):
     column_export_list = ("name", "email", "phone", "order_count", "status", "approved_at")
     column_formatters_export = {"order_count": lambda v, c, m, n: m.order_count}
     list_loader_options = (with_expression(User.order_count, orders_placed()),)
+
+    def get_list_row_actions(self):
+        # A row edits (contact details, a new password, approval), deletes and switches to
+        # its orderer, as the seed lists them: what the orderer's page would show, the edit
+        # page shows too.
+        return [a for a in super().get_list_row_actions() if not isinstance(a, ViewRowAction)]
 
     def get_column_names(self, only_columns, excluded_columns):
         # order_count is a query expression Flask-Admin does not list by itself.
