@@ -76,3 +76,26 @@ def test_self_registered_orderer_is_approved_by_the_admin(app, page, world):
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(email="siri@example.com"))
         assert user.status == UserStatus.ACTIVE
+
+
+def test_a_rows_delete_button_asks_first_and_sends_the_pages_form(app, page, world, live_server):
+    """The row's trash button has no form of its own: it sends the page's delete form, after
+    the question that form holds; "Cancel" deletes nothing."""
+    log_in(page, world.a.admin_email, factories.PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.goto("/portal/orderers/")
+    button = page.locator(f'button[form="row-delete"][value="{world.a.orderer_id}"]')
+    questions = []
+
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    button.click()
+    expect(page.get_by_role("cell", name="Orderer A", exact=True)).to_be_visible()
+    assert questions == ["Are you sure you want to delete this record?"]
+    with app.app_context():
+        assert db.session.get(User, world.a.orderer_id) is not None
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    button.click()
+    expect(page.get_by_text("Orderer A is deleted.")).to_be_visible()
+    with app.app_context():
+        assert db.session.get(User, world.a.orderer_id) is None
