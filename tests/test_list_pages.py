@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime
 
@@ -213,3 +214,17 @@ def test_the_orderers_rows_send_the_pages_forms(app, client, world, login_as):
     page = client.get("/portal/orderers/").get_data(as_text=True)
     switched = _submit(client, page, r'<button[^>]*form="row-switch"[^>]*>')
     assert "You are acting as" in switched.get_data(as_text=True)
+
+
+def test_the_status_filter_offers_the_readers_words_not_stored_values(client, world, login_as):
+    login_as(world.staff_email)
+    body = client.get("/admin/orders/").get_data(as_text=True)
+    groups = json.loads(
+        html.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', body).group(1))
+    )
+    choices = dict(next(f for f in groups["Status"] if f["operation"] == "equals")["options"])
+    assert choices["awaiting_attestation"] == "awaiting attestation"  # value kept, words shown
+    assert "awaiting_attestation" not in choices.values()
+    # The big list's menu has no "not …" or "empty" operations.
+    operations = {f["operation"] for group in groups.values() for f in group}
+    assert not {"not equal", "not contains", "empty", "not in list"} & operations
