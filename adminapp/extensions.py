@@ -1,6 +1,5 @@
 """Unbound extensions, bound to an app in `create_app`."""
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,7 +9,9 @@ from flask_wtf import CSRFProtect
 
 from models import db
 
-babel = Babel()
+from .translation_cache import CachingBabel
+
+babel = CachingBabel()  # catalogues looked up once a request (translation_cache.py)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_admin import Admin
+from flask_admin import babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import format_number, get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from jinja2 import StrictUndefined
 from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money
 from adminapp.labels import history_sentence, label, method_label, status_label
 from adminapp.security import csp_nonce
+from adminapp.translation_cache import cache_per_request
 from adminapp.validation import phone_example
 from models import (
     Agreement,
@@ -76,6 +78,7 @@ from .staff.orders import OrderView
 from .staff.outbox import OutboxView
 from .staff.sms import SmsLogView
 from .staff.users import RoleView, UserView
+from .static_urls import admin_static_url
 
 # Flask-Admin's own words (buttons, lists, filters) in Swedish come with it; for Norwegian
 # Bokmål it ships only "no", copied to nb by bin/translations into our catalogs.
@@ -206,6 +209,7 @@ def init_portal_admin(app: Flask) -> Admin:
 
 
 def init_views(app: Flask) -> None:
+    cache_per_request(admin_babel.domain)  # Flask-Admin's words, as ours (translation_cache.py)
     app.register_blueprint(auth.bp)
     app.register_blueprint(oidc.bp)
     app.register_blueprint(health.bp)
@@ -223,6 +227,7 @@ def init_views(app: Flask) -> None:
     app.register_blueprint(language.bp)
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["admin_static_url"] = admin_static_url
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["format_number"] = format_number  # 2 000 in Swedish

@@ -44,7 +44,7 @@ from .admin_types import (
     bounded_int,
 )
 from .column_labels import COMMON_LABELS
-from .list_rows import cell_maker, has_delete_button, row_links_maker
+from .list_rows import body_html, has_delete_button, header_html
 from .outcome import run_service
 
 # Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
@@ -216,16 +216,36 @@ class SecureModelView(AccessMixin, ModelView):
     # FLASK_ADMIN_NOTES.md); deleting stays possible from the details page and as an action.
     row_delete_button = True
 
-    # The list's rows come from views/list_rows.py: one plan per page, a few joins per row.
+    # The list's rows and headings come from views/list_rows.py: one plan per page, a few
+    # joins per row, no macro or block per row.
     @pass_context
-    def list_cells(self, context, list_columns):
-        return cell_maker(self, context, list_columns)
+    def list_body(self, context, data, list_columns, row_actions, return_url, actions):
+        return body_html(
+            self, context, data, list_columns, row_actions, return_url, selectable=bool(actions)
+        )
 
-    @pass_context
-    def list_row_links(self, context, row_actions, return_url):
-        return row_links_maker(self, context, row_actions, return_url)
+    def list_header(self, list_columns, sort_column, sort_desc, sort_url, actions):
+        return header_html(
+            self, list_columns, sort_column, sort_desc, sort_url, selectable=bool(actions)
+        )
+
+    def row_extras(self, context):
+        """`extras(row)`: the view's own buttons after a row's icons, or None for none."""
+        return None
 
     has_delete_button = staticmethod(has_delete_button)
+
+    # Flask-Admin builds a delete form and an action form for every list page; ours sends
+    # its own (templates/admin/model/list.html, admin/actions.html) with the page's CSRF
+    # token, so there they are not made: two WTForms forms were a twelfth of a list page.
+    def _on_list_page(self) -> bool:
+        return request.method == "GET" and request.endpoint == f"{self.endpoint}.index_view"
+
+    def delete_form(self):
+        return None if self._on_list_page() else super().delete_form()
+
+    def action_form(self, obj=None):
+        return None if self._on_list_page() else super().action_form(obj)
 
     def get_list_row_actions(self):
         actions = super().get_list_row_actions()

@@ -26,6 +26,7 @@ from models import Role, RoleName, User, UserStatus, orders_placed
 from ..base import TenantModelView
 from ..outcome import run_service
 from .forms import NewPasswordForm, OrdererCreateForm, OrdererEditForm
+from .row_buttons import orderer_buttons
 
 
 def _orders_link(view, context, model, name):
@@ -76,6 +77,9 @@ class OrdererView(TenantModelView):
     column_export_list = ("name", "email", "phone", "order_count", "status", "approved_at")
     column_formatters_export = {"order_count": lambda v, c, m, n: m.order_count}
     list_loader_options = (with_expression(User.order_count, orders_placed()),)
+
+    def row_extras(self, context):
+        return orderer_buttons()
 
     def get_list_row_actions(self):
         # A row edits (contact details, a new password, approval), deletes and switches to

@@ -12,6 +12,7 @@ from models import Offering, Order, Role, RoleName, User, db
 
 from ..admin_types import IntEqualFilter, money_column
 from ..base import TenantModelView
+from .row_buttons import attest_button
 
 
 def _orderer_options():
@@ -39,7 +40,6 @@ class PortalOrderView(TenantModelView):
     keyset_pagination = True  # big: page by created_at and id (views/keyset.py)
 
     required_roles = frozenset({RoleName.ADMIN, RoleName.ATTESTANT, RoleName.CONTACT})
-    list_template = "portal/orders_list.html"
     column_list = ("id", "offering", "orderer_name", "status", "submitted_at", "created_at")
     column_labels = {
         "orderer_name": _l("Orderer"),
@@ -71,6 +71,9 @@ class PortalOrderView(TenantModelView):
         "created_at",
     )
     list_loader_options = (selectinload(Order.offering).selectinload(Offering.service),)
+
+    def row_extras(self, context):
+        return attest_button()
 
     def _get_filter_groups(self):
         # Flask-Admin reads a filter's options once, when the view is made; the orderer
