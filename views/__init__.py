@@ -52,6 +52,7 @@ from .customer.organisation import OrganisationView
 from .customer.settings import SettingsView
 from .customer.users import PortalUserView
 from .form_errors import form_errors
+from .menu_cache import cached_menu
 from .public import (
     about,
     account,
@@ -228,6 +229,7 @@ def init_views(app: Flask) -> None:
     errors.register(app)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["admin_static_url"] = admin_static_url
+    app.jinja_env.globals["cached_menu"] = cached_menu
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["format_number"] = format_number  # 2 000 in Swedish

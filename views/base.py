@@ -120,7 +120,8 @@ class AccessMixin:
         raise NotImplementedError
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and self.allowed(current_user)
+        user = current_user._get_current_object()  # asked for every menu item: one lookup
+        return user.is_authenticated and self.allowed(user)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

@@ -7,16 +7,15 @@ address depends only on the admin, the app's mount point and the file, so it is 
 
 from __future__ import annotations
 
-from flask import request, url_for
-
-_addresses: dict[tuple, str] = {}
+from flask import current_app, request, url_for
 
 
 def admin_static_url(admin_endpoint: str, filename: str, **values) -> str:
     """`url_for('<admin>.static', filename=..., **values)`, remembered."""
+    addresses = current_app.extensions.setdefault("kundportal_static_urls", {})
     key = (admin_endpoint, request.script_root, filename, tuple(sorted(values.items())))
-    address = _addresses.get(key)
+    address = addresses.get(key)
     if address is None:
         address = url_for(f"{admin_endpoint}.static", filename=filename, **values)
-        _addresses[key] = address
+        addresses[key] = address
     return address
