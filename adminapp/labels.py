@@ -218,6 +218,13 @@ def label(member) -> str:
     return str(labels[member]) if labels and member in labels else str(member)
 
 
+def lazy_label(member):
+    """The words for an enum member, translated only when shown (a list's filter choices are
+    made once, when the view is made, and shown in each reader's language)."""
+    labels = LABELS.get(type(member))
+    return labels[member] if labels and member in labels else str(member)
+
+
 def method_label(value: str) -> str:
     """The words for how someone approved, stored as text ("sms", "bankid")."""
     try:

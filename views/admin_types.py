@@ -17,7 +17,7 @@ from flask_admin.model.form import converts
 from wtforms import widgets as wtforms_widgets
 
 from adminapp.i18n import datetime_writer, local_datetime, money, money_writer, number
-from adminapp.labels import label
+from adminapp.labels import label, lazy_label
 
 # Flask-Admin's form template reads `widget.input_type` of every field with an error; its
 # Select2 widgets (relations, enums) and WTForms' textarea and select have none: an error under
@@ -127,12 +127,13 @@ class FilterConverter(sqla_filters.FilterConverter):
     @filters.convert("enum")
     def conv_enum(self, column, name, options=None, **kwargs):
         # Flask-Admin offers the stored values ("awaiting_attestation") as the choices' words:
-        # the reader's words instead, looked up when the filter is shown.
+        # the reader's words instead. It reads the options once, when the view is made, and
+        # turns them into text for each page: lazy words, so each reader gets their language.
         enum_class = getattr(column.type, "enum_class", None)
         if not options and enum_class is not None:
 
             def options():
-                return [(member.value, label(member)) for member in enum_class]
+                return [(member.value, lazy_label(member)) for member in enum_class]
 
         return super().conv_enum(column, name, options, **kwargs)
 

@@ -17,9 +17,9 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import pass_context
@@ -302,6 +302,20 @@ class SecureModelView(AccessMixin, ModelView):
         sqla_filters.DateNotBetweenFilter,
         sqla_filters.DateTimeNotBetweenFilter,
     )
+
+    # The filters' names and options as the page's script reads them, made once a language:
+    # Flask-Admin turns every lazy name into text on every list page. A view whose options
+    # change while the app runs (the portal's orderers) says False and gets them fresh.
+    filter_groups_fixed = True
+
+    def _get_filter_groups(self):
+        if not self.filter_groups_fixed:
+            return super()._get_filter_groups()
+        made = self.__dict__.setdefault("_filter_groups_by_language", {})
+        language = str(get_locale())
+        if language not in made:
+            made[language] = super()._get_filter_groups()
+        return made[language]
 
     def get_filters(self):
         filters = super().get_filters()

@@ -83,6 +83,9 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
     return cells
 
 
+# A column index no list has, standing in for each column's in an address built once.
+_SLOT = 2_147_483_647
+
 _ICONS = {
     ViewRowAction: (".details_view", "View Record", "fa fa-eye"),
     EditRowAction: (".edit_view", "Edit Record", "fa fa-pencil"),
@@ -177,6 +180,8 @@ def header_html(view, list_columns, sort_column, sort_desc, sort_url, *, selecta
     if view.column_display_actions:
         parts.append('<th class="">&nbsp;</th>')
     descriptions = view.column_descriptions or {}
+    # Every other column's sort link differs only in its index: one `url_for` for them all.
+    before, after = (escape(part) for part in sort_url(_SLOT).split(str(_SLOT), 1))
     for index, (column, name) in enumerate(list_columns):
         label = escape(name)
         cell = label
@@ -190,7 +195,7 @@ def header_html(view, list_columns, sort_column, sort_desc, sort_url, *, selecta
                     "</span></a>"
                 )
             else:
-                cell = Markup(f'<a href="{escape(sort_url(index))}" title="{title}">{label}</a>')
+                cell = Markup(f'<a href="{before}{index}{after}" title="{title}">{label}</a>')
         description = descriptions.get(column)
         if description:
             cell += Markup(

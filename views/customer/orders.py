@@ -75,6 +75,8 @@ class PortalOrderView(TenantModelView):
     def row_extras(self, context):
         return attest_button()
 
+    filter_groups_fixed = False  # the orderer filter's options are this customer's
+
     def _get_filter_groups(self):
         # Flask-Admin reads a filter's options once, when the view is made; the orderer
         # filter's are this customer's orderers, read for each request.
