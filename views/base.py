@@ -44,6 +44,7 @@ from .admin_types import (
     bounded_int,
 )
 from .column_labels import COMMON_LABELS
+from .list_records import RecordReader
 from .list_rows import body_html, has_delete_button, header_html
 from .outcome import run_service
 
@@ -213,6 +214,9 @@ class SecureModelView(AccessMixin, ModelView):
     # The model's columns the list page reads (its cells and formatters); the rest are not
     # loaded there. Empty: all. Exports and actions load every column.
     list_page_columns: tuple = ()
+    # A big list's page read as records, not models (views/list_records.py): for each related
+    # object it shows, by its path ("offering.service"), the columns that name it. None: models.
+    list_record_relations: dict | None = None
     # Big lists leave out the per-row delete form (a third of a list page's render time,
     # FLASK_ADMIN_NOTES.md); deleting stays possible from the details page and as an action.
     row_delete_button = True
@@ -260,7 +264,10 @@ class SecureModelView(AccessMixin, ModelView):
         return query
 
     def get_query(self):
-        query = self.scope(super().get_query()).options(*self.list_loader_options)
+        query = self.scope(super().get_query())
+        if g.get("list_records"):  # columns, not models: no loader options (list_records.py)
+            return query
+        query = query.options(*self.list_loader_options)
         if self.list_page_columns and g.get("list_page"):
             # The page loads only what it shows: an order's JSON columns, decoded for each of
             # 25 rows, cost more than the rest of its row (bench/lists.py).
@@ -360,7 +367,16 @@ class SecureModelView(AccessMixin, ModelView):
                 return direction, values
         return None
 
+    def _record_reader(self) -> RecordReader:
+        reader = self.__dict__.get("_list_record_reader")
+        if reader is None:
+            reader = RecordReader(self.model, self.list_page_columns, self.list_record_relations)
+            self._list_record_reader = reader
+        return reader
+
     def _apply_pagination(self, query, page, page_size):
+        if g.get("list_records"):  # filtered, searched and sorted: now its columns, then paged
+            query = g.list_record_reader.select(query)
         order, cursor = g.pop("keyset_order", None), self._cursor()
         page_size = self.page_size if page_size is None else page_size
         if order is None or not page_size or not g.get("keyset_peek"):
@@ -383,12 +399,19 @@ class SecureModelView(AccessMixin, ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         g.keyset_peek = self.keyset_pagination and execute
         g.list_page = execute
+        records = execute and self.list_record_relations is not None and self._on_list_page()
+        g.list_records = records
         try:
+            if records:
+                g.list_record_reader = self._record_reader()
             count, rows = super().get_list(
-                page, sort_column, sort_desc, search, filters, execute, page_size
+                page, sort_column, sort_desc, search, filters, execute and not records, page_size
             )
+            if records:
+                rows = [g.list_record_reader.make(row) for row in rows.all()]
         finally:
-            g.list_page = False
+            g.list_page = g.list_records = False
+            g.pop("list_record_reader", None)
         if g.pop("keyset_peek") and g.get("keyset_paged") is not None:
             size = page_size or self.page_size
             g.keyset_more, rows = len(rows) > size, rows[:size]

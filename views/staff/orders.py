@@ -104,6 +104,12 @@ class OrderView(StaffModelView):
         .joinedload(Offering.service)
         .load_only(Service.name),
     )
+    # The page reads records of these columns instead of models (views/list_records.py).
+    list_record_relations = {
+        "customer": (Customer.name, Customer.org_number),
+        "offering": (Offering.name,),
+        "offering.service": (Service.name,),
+    }
     form_columns = ("note",)
     column_details_list = (
         "id",
