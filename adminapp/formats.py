@@ -103,6 +103,19 @@ def money_shape(currency: str, sample: str) -> tuple[str, str, str, str] | None:
     return prefix, group, decimal, suffix
 
 
+def group_separator(sample: str) -> str | None:
+    """The separator of a locale's thousands, read off its slow formatter's 1234567 (the
+    caller caches it per locale), or None when it does not group in threes."""
+    match = re.fullmatch(r"1(?P<group>\D?)234(?P=group)567", sample)
+    return match.group("group") if match else None
+
+
+def whole_number_with(group: str, value: int) -> str:
+    return (
+        f"{value:,}".replace(",", group) if value >= 0 else f"-{whole_number_with(group, -value)}"
+    )
+
+
 def money_with(shape: tuple[str, str, str, str], value: Decimal) -> str:
     prefix, group, decimal, suffix = shape
     digits = f"{value:,.2f}".translate({44: group, 46: decimal})  # "," and "."

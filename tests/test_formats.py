@@ -72,3 +72,21 @@ def test_a_pattern_with_quoted_text_or_names_is_left_to_babel():
     assert formats._compile("dd.MM.y") == "{0.day:02d}.{0.month:02d}.{0.year}"
     assert formats._compile("d MMM y") is None
     assert formats._compile("HH 'h' mm") is None
+
+
+@pytest.mark.parametrize("language", ["en", "sv", "nb", "fi"])
+def test_whole_numbers_are_written_as_babel_writes_them(app, language):
+    """Page numbers and counts: the fast path (one separator a locale) is Babel's output."""
+    from flask_babel import format_number
+
+    from adminapp.i18n import whole_number
+
+    rng = random.Random(5)
+    values = [0, 7, 999, 1000, 2000, 12345, 999999, 1234567, 10**9, -5, -2000]
+    values += [rng.randrange(10**12) for _ in range(200)]
+    with app.test_request_context(), force_locale(language):
+        for value in values:
+            assert whole_number(value) == format_number(value), value
+        assert whole_number(1234.5) == format_number(1234.5)  # not whole: Babel's
+    group = formats.group_separator("1\u00a0234\u00a0567")
+    assert group == "\u00a0" and formats.whole_number_with(group, 2000) == "2\u00a0000"

@@ -12,11 +12,11 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin import babel as admin_babel
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import format_number, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
-from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money
+from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money, whole_number
 from adminapp.labels import history_sentence, label, method_label, status_label
 from adminapp.security import csp_nonce
 from adminapp.translation_cache import cache_per_request
@@ -232,7 +232,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.globals["cached_menu"] = cached_menu
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["format_number"] = format_number  # 2 000 in Swedish
+    app.jinja_env.filters["format_number"] = whole_number  # 2 000 in Swedish
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["method_label"] = method_label
     app.jinja_env.globals["status_label"] = status_label

@@ -403,12 +403,12 @@ class SecureModelView(AccessMixin, ModelView):
         g.list_records = records
         try:
             if records:
-                g.list_record_reader = self._record_reader()
+                reader = g.list_record_reader = self._record_reader()
             count, rows = super().get_list(
                 page, sort_column, sort_desc, search, filters, execute and not records, page_size
             )
             if records:
-                rows = [g.list_record_reader.make(row) for row in rows.all()]
+                rows = [reader.make(row) for row in rows.all()]
         finally:
             g.list_page = g.list_records = False
             g.pop("list_record_reader", None)

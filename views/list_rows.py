@@ -15,6 +15,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from urllib.parse import urlencode
 
+from flask import url_for
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.model.template import DeleteRowAction, EditRowAction, ViewRowAction
 from markupsafe import Markup, escape
@@ -83,8 +84,18 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
     return cells
 
 
-# A column index no list has, standing in for each column's in an address built once.
+# An id or column index no list has, standing in for a row's in an address built once a page.
 _SLOT = 2_147_483_647
+
+
+def address_maker(endpoint: str, **values) -> Callable[[object], str]:
+    """`address(id)`: `url_for(endpoint, **values)` with the value left None set to `id`,
+    escaped for HTML; one `url_for` a page instead of one a row."""
+    name = next(key for key, value in values.items() if value is None)
+    before, after = url_for(endpoint, **{**values, name: _SLOT}).split(str(_SLOT), 1)
+    before, after = escape(before), escape(after)
+    return lambda row_id: f"{before}{row_id}{after}"
+
 
 _ICONS = {
     ViewRowAction: (".details_view", "View Record", "fa fa-eye"),

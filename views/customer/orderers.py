@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.orm import with_expression
 
 from adminapp.auth import current_actor
@@ -24,6 +24,7 @@ from adminapp.services.users import delete_user, update_user
 from models import Role, RoleName, User, UserStatus, orders_placed
 
 from ..base import TenantModelView
+from ..list_rows import address_maker
 from ..outcome import run_service
 from .forms import NewPasswordForm, OrdererCreateForm, OrdererEditForm
 from .row_buttons import orderer_buttons
@@ -34,6 +35,20 @@ def _orders_link(view, context, model, name):
     url = url_for("portal_orders.index_view", flt0_0=model.id)
     label = ngettext("%(num)d order", "%(num)d orders", model.order_count)
     return Markup('<a href="{}">{}</a>').format(url, label)
+
+
+def _orders_link_for_page():
+    # The same link, its address made once a page (views/list_rows.py).
+    address = address_maker("portal_orders.index_view", flt0_0=None)
+
+    def link(view, context, model, name):
+        label = escape(ngettext("%(num)d order", "%(num)d orders", model.order_count))
+        return Markup(f'<a href="{address(model.id)}">{label}</a>')
+
+    return link
+
+
+_orders_link.for_page = _orders_link_for_page
 
 
 def _approved(view, context, model, name):

@@ -9,29 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from models import OrderStatus, RoleName, UserStatus
 
-# An id no row has, standing in for the row's id in an address built once a page.
-_SLOT = 2_147_483_647
-
-
-def _address(endpoint: str, **values) -> Callable[[object], str]:
-    """`address(id)`: `url_for(endpoint, ..., <id>)`, with one `url_for` a page."""
-    name = next(key for key, value in values.items() if value is None)
-    before, after = url_for(endpoint, **{**values, name: _SLOT}).split(str(_SLOT), 1)
-    before, after = escape(before), escape(after)
-    return lambda row_id: f"{before}{row_id}{after}"
+from ..list_rows import address_maker
 
 
 def orderer_buttons() -> Callable[[object], Markup]:
     """Approve (an orderer awaiting it) and Switch to (anyone who may log in but oneself)."""
     approve, switch = escape(_("Approve")), escape(_("Switch to"))
-    switch_url = _address("switch.switch_to", user_id=None)
+    switch_url = address_maker("switch.switch_to", user_id=None)
     me = current_user.id
     may_switch_to = (UserStatus.ACTIVE, UserStatus.PENDING_APPROVAL)
 
@@ -61,7 +51,7 @@ def attest_button() -> Callable[[object], Markup] | None:
     if RoleName.ATTESTANT not in current_user.role_names:
         return None
     attest = escape(_("Attest"))
-    attest_url = _address("portal_attest.show", order_id=None)
+    attest_url = address_maker("portal_attest.show", order_id=None)
 
     def button(row) -> Markup:
         if row.status != OrderStatus.AWAITING_ATTESTATION:
