@@ -47,38 +47,36 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
 
     def type_formatter(value):
         kind = type(value)
-        if kind not in by_type:
-            by_type[kind] = next(
-                (f for t, f in type_formatters.items() if isinstance(value, t)), None
-            )
+        by_type[kind] = next((f for t, f in type_formatters.items() if isinstance(value, t)), None)
         return by_type[kind]
 
     # The column's class is on its heading only: on every cell it was a sixth of the page.
     plan = [
         (
             name,
-            "<td>",
             _for_page(formatters.get(name)),
-            _getter(name),
+            _getter(name) if "." in name else attrgetter(name),
             view._column_choices_map.get(name),
         )
         for name, _label in list_columns
     ]
+    missing = object()
 
     def cells(row) -> Markup:
         parts = []
-        for name, opening, column_formatter, get, choices in plan:
-            if column_formatter is not None:
-                value = column_formatter(view, context, row, name)
-            else:
-                value = get(row)
+        for name, column_formatter, get, choices in plan:
+            value = (
+                get(row) if column_formatter is None else column_formatter(view, context, row, name)
+            )
             if choices:
                 value = choices.get(value) or value
             else:
-                formatter = type_formatter(value)
+                formatter = by_type.get(type(value), missing)
+                if formatter is missing:
+                    formatter = type_formatter(value)
                 if formatter is not None:
                     value = formatter(view, value, name)
-            parts.append(f"{opening}{escape(value)}</td>")
+            parts.append(f"<td>{escape(value)}</td>")
         return Markup("".join(parts))
 
     return cells
