@@ -99,3 +99,34 @@ def test_a_rows_delete_button_asks_first_and_sends_the_pages_form(app, page, wor
     expect(page.get_by_text("Orderer A is deleted.")).to_be_visible()
     with app.app_context():
         assert db.session.get(User, world.a.orderer_id) is None
+
+
+def test_the_selected_orderers_are_approved_through_the_actions_menu(app, page, world):
+    """ "With selected" → Approve: the page's one action form (plain fields, no WTForms form
+    made for a list page) carries the ticked rows, the action and the CSRF token."""
+    with app.app_context():
+        customer = db.session.get(factories.Customer, world.a.customer_id)
+        pending = [
+            factories.user(
+                customer=customer,
+                roles=[factories.RoleName.ORDERER],
+                name=f"Pending {k}",
+                status=UserStatus.PENDING_APPROVAL,
+            ).id
+            for k in range(3)
+        ]
+        db.session.commit()
+    log_in(page, world.a.admin_email, factories.PASSWORD)
+    page.wait_for_url("**/portal/")
+    page.goto("/portal/orderers/")
+    for user_id in pending[:2]:
+        page.locator(f'input.action-checkbox[value="{user_id}"]').check()
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="With selected").click()
+    page.locator('[data-model-action="approve"]').click()
+    expect(page.get_by_text("2 orderers approved.")).to_be_visible()
+    assert questions == ["Approve the selected orderers?"]
+    with app.app_context():
+        statuses = [db.session.get(User, user_id).status for user_id in pending]
+    assert statuses == [UserStatus.ACTIVE, UserStatus.ACTIVE, UserStatus.PENDING_APPROVAL]
