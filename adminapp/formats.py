@@ -111,9 +111,8 @@ def group_separator(sample: str) -> str | None:
 
 
 def whole_number_with(group: str, value: int) -> str:
-    return (
-        f"{value:,}".replace(",", group) if value >= 0 else f"-{whole_number_with(group, -value)}"
-    )
+    """A whole number of at least 0 (a minus sign is the locale's own: Babel writes those)."""
+    return f"{value:,}".replace(",", group)
 
 
 def money_with(shape: tuple[str, str, str, str], value: Decimal) -> str:

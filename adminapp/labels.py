@@ -212,10 +212,7 @@ def history_sentence(event) -> str:
 
 def label(member) -> str:
     """The words for an enum member; anything else as it is (None as nothing)."""
-    if member is None:
-        return ""
-    labels = LABELS.get(type(member))
-    return str(labels[member]) if labels and member in labels else str(member)
+    return "" if member is None else str(lazy_label(member))
 
 
 def lazy_label(member):

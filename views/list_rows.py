@@ -65,9 +65,10 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
     def cells(row) -> Markup:
         parts = []
         for name, column_formatter, get, choices in plan:
-            value = (
-                get(row) if column_formatter is None else column_formatter(view, context, row, name)
-            )
+            if column_formatter is None:
+                value = get(row)
+            else:
+                value = column_formatter(view, context, row, name)
             if choices:
                 value = choices.get(value) or value
             else:

@@ -6,7 +6,7 @@ approve), edit (contact information, a new password, approve), delete, and switc
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -31,14 +31,12 @@ from .row_buttons import orderer_buttons
 
 
 def _orders_link(view, context, model, name):
-    # flt0_0: the first filter of the orders list, "Orderer (id) equals".
-    url = url_for("portal_orders.index_view", flt0_0=model.id)
-    label = ngettext("%(num)d order", "%(num)d orders", model.order_count)
-    return Markup('<a href="{}">{}</a>').format(url, label)
+    return _orders_link_for_page()(view, context, model, name)
 
 
 def _orders_link_for_page():
-    # The same link, its address made once a page (views/list_rows.py).
+    # flt0_0: the first filter of the orders list, "Orderer (id) equals". The address is made
+    # once a page (views/list_rows.py).
     address = address_maker("portal_orders.index_view", flt0_0=None)
 
     def link(view, context, model, name):

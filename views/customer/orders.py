@@ -72,10 +72,10 @@ class PortalOrderView(TenantModelView):
     )
     list_loader_options = (selectinload(Order.offering).selectinload(Offering.service),)
 
+    filter_groups_fixed = False  # the orderer filter's options are this customer's
+
     def row_extras(self, context):
         return attest_button()
-
-    filter_groups_fixed = False  # the orderer filter's options are this customer's
 
     def _get_filter_groups(self):
         # Flask-Admin reads a filter's options once, when the view is made; the orderer
