@@ -12,8 +12,10 @@ from models import db, encryption
 from . import config as settings
 from . import log_redaction
 from .auth import init_login
+from .error_tracking import init_error_tracking
 from .extensions import babel, csrf, limiter, mail, migrate
 from .i18n import select_locale, select_timezone
+from .request_log import init_request_log
 from .security import init_security_headers, trust_proxies
 from .services import oidc
 
@@ -46,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_security_headers(app)
     trust_proxies(app)
     log_redaction.install()
+    init_request_log(app)  # request ids, JSON log lines, request metrics
+    init_error_tracking(app)  # only with SENTRY_DSN
 
     from views import init_views
 

@@ -39,6 +39,14 @@ def _int(environ, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _choice(environ, name: str, allowed: tuple[str, ...], default: str, upper=False) -> str:
+    raw = (environ.get(name) or default).strip()
+    value = raw.upper() if upper else raw.lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the URL has."""
     for prefix in ("postgres://", "postgresql://"):
@@ -208,6 +216,17 @@ def from_environment(instance_path: str | os.PathLike, environ=None) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand before the app; their
         # X-Forwarded-For/-Proto/-Host are then believed. 0: none, headers ignored.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        # Logs: JSON lines (one object per line, with the request id) in production.
+        "LOG_FORMAT": _choice(
+            environ, "LOG_FORMAT", ("json", "text"), "json" if production else "text"
+        ),
+        "LOG_LEVEL": _choice(
+            environ, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True
+        ),
+        # /metrics answers only with this bearer token; unset, it answers 404.
+        "METRICS_TOKEN": environ.get("METRICS_TOKEN", ""),
+        # Error tracking (sentry-sdk) when set; personal data is scrubbed (error_tracking.py).
+        "SENTRY_DSN": environ.get("SENTRY_DSN", ""),
         # Strict-Transport-Security on HTTPS responses: on for a year in production.
         "HSTS_SECONDS": _int(environ, "HSTS_SECONDS", 365 * 24 * 3600 if production else 0),
         "PERMANENT_SESSION_LIFETIME": _int(environ, "SESSION_LIFETIME_SECONDS", 8 * 3600),

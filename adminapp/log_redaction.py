@@ -20,6 +20,11 @@ REDACTED = r"\1[token]"
 # its code and state are worth a login until used, so their values go too.
 OIDC_CALLBACK = re.compile(r"/login/oidc/[^/?\s]+/callback\?[^\s\"]*")
 OIDC_SECRET_PARAMETER = re.compile(r"([?&](?:code|state)=)[^&\s\"]*")
+# Personal numbers: Swedish (YYMMDD-NNNN, YYYYMMDDNNNN, with or without the dash or plus) and
+# Norwegian (11 digits). A phone number written as +46… goes too: it is personal as well.
+PERSONAL_NUMBER = re.compile(
+    r"(?<![\d.])(?:\d{6}|\d{8})[-+]?\d{4}(?![\d.])|(?<![\d.])\d{11}(?![\d.])"
+)
 LOGGERS = (
     "werkzeug",
     "gunicorn.access",
@@ -31,7 +36,7 @@ LOGGERS = (
 
 
 def redact(text: str) -> str:
-    text = LINK_TOKEN.sub(REDACTED, text)
+    text = PERSONAL_NUMBER.sub("[personal number]", LINK_TOKEN.sub(REDACTED, text))
     return OIDC_CALLBACK.sub(lambda m: OIDC_SECRET_PARAMETER.sub(r"\1[redacted]", m.group()), text)
 
 

@@ -21,7 +21,7 @@ from models import (
     utcnow,
 )
 
-from .. import passwords
+from .. import metrics, passwords
 from ..errors import InvalidInput, NotAllowed
 from ..i18n import LOCALES
 from . import memberships, notifications, personal_data, strong_auth, tokens
@@ -73,8 +73,10 @@ def authenticate(email: str, password: str) -> User | None:
     user = login_user_by_email(email or "")
     if user is None:
         passwords.verify_password(None, password)
+        metrics.count_login("password", "failed")
         return None
     if not passwords.verify_password(user.password_hash, password):
+        metrics.count_login("password", "failed")
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -96,6 +98,7 @@ def _refuse_password_if_eid_only(user: User) -> None:
 def warn_of_login_attempts(email: str, *, minutes: int) -> None:
     """Logins to `email` are paused after repeated wrong passwords: its user is told, once
     an hour at most (an attacker's every further try must not flood their inbox)."""
+    metrics.count_login("password", "paused")
     user = memberships.entry(u for u in login_users_by_email(email) if u.may_log_in)
     if user is None:
         return
@@ -117,6 +120,7 @@ def record_login(user: User, *, actor: Actor, method: str = "password") -> None:
     user.last_login_at = utcnow()
     memberships.remember(user)
     record(AuditAction.LOGIN, actor=actor, obj=user, changes={"method": method})
+    metrics.count_login(method, "success")
 
 
 def start_bankid_login(*, end_user_ip: str) -> AuthChallenge:

@@ -31,6 +31,7 @@ from models import (
     utcnow,
 )
 
+from .. import metrics
 from ..errors import DomainError, InvalidInput, NotAllowed, TransitionRefused
 from ..providers import bankid
 from ..providers.personal_number import is_swedish, mask_personal_number
@@ -217,9 +218,11 @@ def _send_code(challenge: AuthChallenge, *, now) -> None:
         log.provider_id = gateway.send(challenge.phone, text)
     except SmsSendError as exc:
         log.error = str(exc)
+        metrics.count_sms("failed")
         raise NotAllowed(
             _("The code could not be sent just now. Try again in a minute, or use BankID.")
         ) from exc
+    metrics.count_sms("sent")
 
 
 def resend_code(challenge: AuthChallenge) -> None:
@@ -307,6 +310,7 @@ def _fail(challenge: AuthChallenge, status: ChallengeStatus, reason: str) -> Non
             values={"failure": str(reason)[:200]},
             changes={"failure": str(reason)[:200]},
         )
+        metrics.count_strong_auth(challenge.method.value, status.value)
 
 
 def _complete(challenge: AuthChallenge, evidence: dict) -> None:
@@ -322,6 +326,7 @@ def _complete(challenge: AuthChallenge, evidence: dict) -> None:
         )
     except TransitionRefused as exc:
         raise ChallengeInvalid(_finished(challenge)) from exc
+    metrics.count_strong_auth(challenge.method.value, "completed")
 
 
 def verify_code(challenge: AuthChallenge, code: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 
 from models import AuditAction, AuthChallenge, ChallengeMethod, RecoveryCode, User, db, utcnow
 
+from .. import metrics
 from ..errors import InvalidInput, NotAllowed
 from ..providers.personal_number import is_swedish
 from . import strong_auth
@@ -107,6 +108,13 @@ def regenerate_recovery_codes(user: User, *, actor: Actor) -> list[str]:
 def verify(user: User, code: str) -> str | None:
     """'totp' or 'recovery' if `code` logs `user` in, else None. Every code works once: a TOTP
     code of a step already used (or older than the last used) is refused."""
+    method = _verify(user, code)
+    if method is None:
+        metrics.count_login("second_factor", "failed")
+    return method
+
+
+def _verify(user: User, code: str) -> str | None:
     code = (code or "").strip()
     if not user.totp_secret:
         return None
