@@ -112,15 +112,15 @@ def _current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-class _JsonHandler(logging.StreamHandler):
+class JsonHandler(logging.StreamHandler):
     """Marks the handler this module installed, so a second app in the process adds none."""
 
 
 def install_json_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for every logger (the root's one handler), once per process."""
     root = logging.getLogger()
-    if not any(isinstance(h, _JsonHandler) for h in root.handlers):
-        handler = _JsonHandler(sys.stderr)
+    if not any(isinstance(h, JsonHandler) for h in root.handlers):
+        handler = JsonHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from adminapp.config import ConfigError, from_environment
-from adminapp.request_log import JsonFormatter, _JsonHandler
+from adminapp.request_log import JsonFormatter, JsonHandler
 from models import OrderStatus, OutboxStatus, db, utcnow
 
 from . import factories
@@ -64,7 +64,7 @@ def log_lines(app):
 
     yield lines
     # Also the stderr handler that LOG_FORMAT=json installed: later tests log as before.
-    for installed in [h for h in root.handlers if h is handler or isinstance(h, _JsonHandler)]:
+    for installed in [h for h in root.handlers if h is handler or isinstance(h, JsonHandler)]:
         root.removeHandler(installed)
     root.setLevel(level)
 
