@@ -31,6 +31,9 @@ keepalive = 5  # behind nginx, which keeps its upstream connections open
 # library leaks cannot pile up.
 max_requests = 2000
 max_requests_jitter = 200
+# No control socket (gunicornc): systemd's signals do its work, and two servers on one
+# machine would share its one path in the home folder.
+control_socket_disable = True
 # Each worker imports the app itself: a reload (HUP) then loads new code.
 preload_app = False
 
