@@ -21,9 +21,10 @@ REDACTED = r"\1[token]"
 OIDC_CALLBACK = re.compile(r"/login/oidc/[^/?\s]+/callback\?[^\s\"]*")
 OIDC_SECRET_PARAMETER = re.compile(r"([?&](?:code|state)=)[^&\s\"]*")
 # Personal numbers: Swedish (YYMMDD-NNNN, YYYYMMDDNNNN, with or without the dash or plus) and
-# Norwegian (11 digits). A phone number written as +46… goes too: it is personal as well.
+# Norwegian (11 digits), standing alone (not inside a handle or a number). A phone number
+# written as +46… goes too: it is personal as well.
 PERSONAL_NUMBER = re.compile(
-    r"(?<![\d.])(?:\d{6}|\d{8})[-+]?\d{4}(?![\d.])|(?<![\d.])\d{11}(?![\d.])"
+    r"(?<![\w.])(?:\d{6}|\d{8})[-+]?\d{4}(?![\w.])|(?<![\w.])\d{11}(?![\w.])"
 )
 LOGGERS = (
     "werkzeug",
