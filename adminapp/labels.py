@@ -167,6 +167,33 @@ STATUS_OF_OBJECT = {
 }
 
 
+# An audited object named by its type and id, for the trail's readers ("Order 12").
+OBJECT_TYPES = {
+    "Order": _l("Order %(id)s"),
+    "Customer": _l("Customer %(id)s"),
+    "User": _l("User %(id)s"),
+    "Person": _l("Person %(id)s"),
+    "CustomerApplication": _l("Application %(id)s"),
+    "Agreement": _l("Agreement %(id)s"),
+    "AgreementText": _l("Agreement text %(id)s"),
+    "AuthChallenge": _l("Approval %(id)s"),
+    "OutboxMessage": _l("Email %(id)s"),
+    "CareUnit": _l("Care unit %(id)s"),
+    "Service": _l("Service %(id)s"),
+    "Offering": _l("Offering %(id)s"),
+    "Role": _l("Role %(id)s"),
+    "InvoiceOverride": _l("Invoice details %(id)s"),
+}
+
+
+def object_label(object_type: str, object_id: int | None) -> str:
+    """ "Order 12" for an audit event's object; a type not listed reads as a record."""
+    if not object_type:
+        return ""
+    words = OBJECT_TYPES.get(object_type, _l("Record %(id)s"))
+    return str(words) % {"id": object_id if object_id is not None else ""}
+
+
 # An order's history, as sentences: what happened, and who did it.
 HISTORY = {
     A.CREATE: _l("Started by %(name)s"),
@@ -182,7 +209,7 @@ HISTORY = {
 }
 
 
-def _person(label_text: str) -> str:
+def person(label_text: str) -> str:
     """The name in an audit label ("Olle Orderer <olle@…>"), or who the system was."""
     if not label_text or label_text.startswith("system:"):
         return _("the system")
@@ -191,7 +218,7 @@ def _person(label_text: str) -> str:
 
 def history_sentence(event) -> str:
     """One event of an order's history as a sentence: "Sent for attestation by Olle Orderer"."""
-    name = _person(event.actor_label)
+    name = person(event.actor_label)
     status = (event.changes or {}).get("status")
     if event.action == A.SUBMIT and isinstance(status, list) and status[-1] == "held":
         sentence = _(
@@ -205,7 +232,7 @@ def history_sentence(event) -> str:
         sentence = _(
             "%(sentence)s (really %(name)s)",
             sentence=sentence,
-            name=_person(event.real_actor_label),
+            name=person(event.real_actor_label),
         )
     return sentence
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
 from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money, whole_number
-from adminapp.labels import history_sentence, label, method_label, status_label
+from adminapp.labels import history_sentence, label, method_label, person, status_label
 from adminapp.security import csp_nonce
 from adminapp.translation_cache import cache_per_request
 from adminapp.validation import phone_example
@@ -40,7 +40,6 @@ from models import (
 )
 
 from . import errors
-from .base import StaffIndexView
 from .customer import PortalIndexView
 from .customer.agreement import PortalAgreementView
 from .customer.attestation import AttestationView
@@ -74,6 +73,7 @@ from .staff.audit import AuditEventView
 from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView, InvoiceOverrideView
 from .staff.delivery import DeliveryView
+from .staff.home import StaffIndexView
 from .staff.onboarding import AgreementTextView, AgreementView, CustomerApplicationView
 from .staff.orders import OrderView
 from .staff.outbox import OutboxView
@@ -235,6 +235,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["format_number"] = whole_number  # 2 000 in Swedish
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["method_label"] = method_label
+    app.jinja_env.filters["person"] = person  # "Olle Orderer" of an audit label
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["history_sentence"] = history_sentence
     app.jinja_env.globals["phone_example"] = phone_example

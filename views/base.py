@@ -169,12 +169,6 @@ class SecureIndexView(AccessMixin, AdminIndexView):
     """The index page of an Admin; the stock one is open to anonymous users."""
 
 
-class StaffIndexView(StaffAccess, SecureIndexView):
-    @expose("/")
-    def index(self):
-        return self.render("staff/index.html")
-
-
 class SecureModelView(AccessMixin, ModelView):
     """A model view that checks access, audits every change and lists big tables cheaply."""
 

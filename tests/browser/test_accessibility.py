@@ -221,3 +221,35 @@ def test_the_signing_page_and_the_printable_agreement(app, page, world):
     assert_accessible(page, "agreement details")
     page.goto(f"/admin/agreements/document/?id={agreement_id}")
     assert_accessible(page, "printable agreement")
+
+
+def test_the_home_pages_with_work_waiting(app, page, world):
+    """The waiting-work and services tables, filled (their empty states are checked above)."""
+    from decimal import Decimal
+
+    from models import OrderStatus, OutboxStatus, RoleName, UserStatus
+
+    with app.app_context():
+        orderer = db.session.get(User, world.a.orderer_id)
+        for status in (OrderStatus.AWAITING_ATTESTATION, OrderStatus.HELD, OrderStatus.COMPLETED):
+            factories.order(
+                orderer=orderer,
+                status=status,
+                submitted_at=factories.utcnow(),
+                recurring_fee=Decimal("120.00"),
+            )
+        factories.user(
+            customer=orderer.customer, roles=[RoleName.ORDERER], status=UserStatus.PENDING_APPROVAL
+        )
+        factories.outbox_message(status=OutboxStatus.FAILED)
+        factories.application()
+        db.session.commit()
+    log_in(page, world.staff_email, factories.PASSWORD)
+    page.wait_for_url("**/admin/")
+    expect(page.locator("#waiting-held")).to_contain_text("1")
+    assert_accessible(page, "back office home with work waiting")
+    page.context.clear_cookies()
+    log_in(page, world.a.admin_email, factories.PASSWORD)
+    page.wait_for_url("**/portal/")
+    expect(page.locator("#services-in-use")).to_be_visible()
+    assert_accessible(page, "portal home with work waiting and services in use")

@@ -84,6 +84,7 @@ class OrdererView(TenantModelView):
     edit_template = "portal/orderer_edit.html"
     column_formatters = {"order_count": _orders_link, "approved_at": _approved, "name": _name}
     column_searchable_list = ("name", "email")
+    column_filters = ("status",)  # the home page links to those awaiting approval
     column_sortable_list = ("name", "email")
     column_default_sort = ("name", False)
     column_details_list = ("name", "email", "phone", "status", "approved_at", "created_at")
