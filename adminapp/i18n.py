@@ -8,7 +8,7 @@ follow that language's conventions, always with a 24-hour clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -17,7 +17,7 @@ from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import get_currency_symbol
 from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, format_decimal, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
 from flask_login import current_user
 
 from . import formats
@@ -88,6 +88,16 @@ def local_datetime(value: datetime | None, format: str = "short") -> str:
     """A stored UTC time, shown in the display time zone and the reader's locale
     (2026-12-01 21:53 in Swedish, 01.12.2026, 21:53 in Norwegian)."""
     return datetime_writer(format)(value)
+
+
+def local_date(value: date | None) -> str:
+    """A calendar day in the reader's locale (2026-11-16, 16/11/2026, 16.11.2026)."""
+    return "" if value is None else format_date(value, "short")
+
+
+def month_name(value: date) -> str:
+    """A month and its year in the reader's words ("November 2026", "november 2026")."""
+    return format_date(value, "LLLL y")
 
 
 def datetime_writer(format: str = "short"):

@@ -16,7 +16,15 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 
-from adminapp.i18n import LANGUAGE_NAMES, LOCALES, local_datetime, money, whole_number
+from adminapp.i18n import (
+    LANGUAGE_NAMES,
+    LOCALES,
+    local_date,
+    local_datetime,
+    money,
+    month_name,
+    whole_number,
+)
 from adminapp.labels import history_sentence, label, method_label, person, status_label
 from adminapp.security import csp_nonce
 from adminapp.translation_cache import cache_per_request
@@ -74,6 +82,7 @@ from .staff.catalog import OfferingView, ServiceView
 from .staff.customers import CareUnitView, CustomerView, InvoiceOverrideView
 from .staff.delivery import DeliveryView
 from .staff.home import StaffIndexView
+from .staff.invoicing import InvoicingView
 from .staff.onboarding import AgreementTextView, AgreementView, CustomerApplicationView
 from .staff.orders import OrderView
 from .staff.outbox import OutboxView
@@ -147,6 +156,9 @@ def init_staff_admin(app: Flask) -> Admin:
     admin.add_view(OrderView(Order, db, name=_l("Orders"), endpoint="orders"))
     admin.add_view(
         DeliveryView(Order, db, name=_l("Delivery"), endpoint="delivery", url="/admin/delivery")
+    )
+    admin.add_view(
+        InvoicingView(name=_l("Invoicing basis"), endpoint="invoicing", url="/admin/invoicing")
     )
     admin.add_view(OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"))
     admin.add_view(SmsLogView(SmsMessage, db, name=_l("SMS log"), endpoint="sms_log"))
@@ -231,6 +243,8 @@ def init_views(app: Flask) -> None:
     app.jinja_env.globals["admin_static_url"] = admin_static_url
     app.jinja_env.globals["cached_menu"] = cached_menu
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["format_number"] = whole_number  # 2 000 in Swedish
     app.jinja_env.filters["label"] = label

@@ -236,6 +236,7 @@ def test_the_home_pages_with_work_waiting(app, page, world):
                 orderer=orderer,
                 status=status,
                 submitted_at=factories.utcnow(),
+                completed_at=factories.utcnow() if status == OrderStatus.COMPLETED else None,
                 recurring_fee=Decimal("120.00"),
             )
         factories.user(
@@ -248,6 +249,12 @@ def test_the_home_pages_with_work_waiting(app, page, world):
     page.wait_for_url("**/admin/")
     expect(page.locator("#waiting-held")).to_contain_text("1")
     assert_accessible(page, "back office home with work waiting")
+    month = factories.utcnow().strftime("%Y-%m")
+    page.goto(f"/admin/invoicing/?month={month}")
+    expect(page.locator("#invoicing-totals")).to_be_visible()
+    assert_accessible(page, "invoicing basis with a delivered order")
+    page.goto("/admin/invoicing/?month=2026-13")
+    assert_accessible(page, "invoicing basis with a wrong month")
     page.context.clear_cookies()
     log_in(page, world.a.admin_email, factories.PASSWORD)
     page.wait_for_url("**/portal/")

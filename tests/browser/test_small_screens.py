@@ -97,4 +97,13 @@ def test_the_admins_pages_fit(phone, world):
 def test_the_back_office_fits(phone, world):
     log_in(phone, world.staff_email, factories.PASSWORD)
     phone.wait_for_url("**/admin/")
-    _check(phone, ["/admin/", "/admin/orders/", "/admin/users/new/", "/admin/offerings/new/"])
+    _check(
+        phone,
+        [
+            "/admin/",
+            "/admin/orders/",
+            "/admin/users/new/",
+            "/admin/offerings/new/",
+            "/admin/invoicing/",
+        ],
+    )

@@ -1,0 +1,174 @@
+"""Back office: the invoicing basis of a month, on a page and as CSV and Excel files
+(adminapp/services/invoicing_basis.py says the rule)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, make_response, request
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from adminapp.errors import InvalidInput
+from adminapp.labels import label
+from adminapp.services.invoicing_basis import Month, basis, grand_totals
+from models.base import utcnow
+
+from ..base import StaffAccess
+
+# The files' columns: heading, and the value of a line of a customer.
+COLUMNS = (
+    (_l("Customer"), lambda c, line: c.name),
+    (_l("Organisation number"), lambda c, line: c.org_number),
+    (_l("Invoice reference"), lambda c, line: line.invoice["invoice_reference"]),
+    (_l("Invoice address"), lambda c, line: line.invoice["invoice_address_line"]),
+    (_l("Postal code"), lambda c, line: line.invoice["invoice_postal_code"]),
+    (_l("City"), lambda c, line: line.invoice["invoice_city"]),
+    (_l("Invoice email"), lambda c, line: line.invoice["invoice_email"]),
+    (_l("Peppol address"), lambda c, line: line.invoice["peppol_id"]),
+    (_l("Order"), lambda c, line: line.order_id),
+    (_l("Service"), lambda c, line: line.service),
+    (_l("Offering"), lambda c, line: line.offering),
+    (_l("Delivered"), lambda c, line: line.delivered_on),
+    (_l("Start-up fee"), lambda c, line: line.startup_fee),
+    (_l("Recurring fee"), lambda c, line: line.recurring_fee),
+    (_l("Per"), lambda c, line: label(line.period)),
+    (_l("Days in use"), lambda c, line: line.days_in_use),
+    (_l("Days in the month"), lambda c, line: line.days_in_month),
+    (_l("Recurring fee this month"), lambda c, line: line.recurring_amount),
+    (_l("Total"), lambda c, line: line.total),
+    (_l("Currency"), lambda c, line: line.currency),
+)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def _month() -> Month:
+    """The month asked for; without one, last month (what is invoiced now)."""
+    raw = request.args.get("month")
+    if not raw:
+        today = utcnow().date()
+        return Month(today.year, today.month).previous()
+    return Month.parse(raw)
+
+
+class InvoicingView(StaffAccess, BaseView):
+    @expose("/")
+    def index(self):
+        try:
+            month = _month()
+        except InvalidInput as exc:
+            return self.render(
+                "staff/invoicing.html", error=str(exc), month=None, raw=request.args.get("month")
+            )
+        customers = basis(month, _zone())
+        return self.render(
+            "staff/invoicing.html",
+            error=None,
+            month=month,
+            raw=str(month),
+            customers=customers,
+            totals=grand_totals(customers),
+        )
+
+    @expose("/basis.csv")
+    def csv_file(self):
+        month, customers = self._basis_or_400()
+        out = io.StringIO()
+        out.write("\ufeff")  # a byte-order mark: Excel then reads the file as UTF-8
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([str(heading) for heading, _value in COLUMNS])
+        for customer in customers:
+            for line in customer.lines:
+                writer.writerow([_csv_value(value(customer, line)) for _h, value in COLUMNS])
+        return self._file(out.getvalue().encode("utf-8"), month, "csv", "text/csv; charset=utf-8")
+
+    @expose("/basis.xlsx")
+    def xlsx_file(self):
+        month, customers = self._basis_or_400()
+        return self._file(
+            _workbook(month, customers),
+            month,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def _basis_or_400(self):
+        try:
+            month = _month()
+        except InvalidInput as exc:
+            abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+        return month, basis(month, _zone())
+
+    @staticmethod
+    def _file(body: bytes, month: Month, extension: str, mimetype: str) -> Response:
+        name = f"kundportal-invoicing-{month}.{extension}"
+        return Response(
+            body,
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+def _csv_value(value) -> str:
+    """Plain, machine-readable values: 1234.50, 2026-11-16 (a program or a spreadsheet's
+    import reads them whatever its language)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _workbook(month: Month, customers) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    summary = book.active
+    summary.title = _("Customers")[:31]
+    bold = Font(bold=True)
+    summary.append(
+        [
+            _("Customer"),
+            _("Organisation number"),
+            _("Currency"),
+            _("Start-up fees"),
+            _("Recurring fees"),
+            _("Total"),
+        ]
+    )
+    for customer in customers:
+        for currency, sums in customer.totals().items():
+            summary.append(
+                [
+                    customer.name,
+                    customer.org_number,
+                    currency,
+                    sums["startup"],
+                    sums["recurring"],
+                    sums["total"],
+                ]
+            )
+    lines = book.create_sheet(_("Orders")[:31])
+    lines.append([str(heading) for heading, _value in COLUMNS])
+    for customer in customers:
+        for line in customer.lines:
+            lines.append([value(customer, line) for _h, value in COLUMNS])
+    for sheet in (summary, lines):
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if hasattr(cell.value, "as_tuple"):  # Decimal: a number with two decimals
+                    cell.number_format = "#,##0.00"
+                elif hasattr(cell.value, "isoformat"):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A2"
+    book.properties.title = _("Invoicing basis %(month)s", month=str(month))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
