@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .customer import Customer
 
 
 class AuditAction(enum.StrEnum):
@@ -101,6 +105,10 @@ class AuditEvent(Base):
     object_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, 50))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # For reading only (the trail is filtered by the customer's name); events are written
+    # with the id.
+    customer: Mapped[Customer | None] = relationship(viewonly=True)
 
     def __str__(self) -> str:
         return f"{self.action.value} {self.object_type} #{self.object_id}"

@@ -30,15 +30,18 @@ class AuditEventView(StaffModelView):
         "object_type": _l("Object"),
         "object_id": _l("Object id"),
         "customer_id": _l("Customer id"),
+        "customer.name": _l("Customer"),
     }
     column_searchable_list = ("actor_label", "real_actor_label")
+    # People and customers by name, not by id: the labels keep the name an event was made
+    # with, even after the user is renamed or deleted.
     column_filters = (
         "action",
+        "actor_label",
+        "real_actor_label",
+        "customer.name",
         "object_type",
         "object_id",
-        "customer_id",
-        "actor_id",
-        "real_actor_id",
         "created_at",
     )
     column_sortable_list = ("created_at",)

@@ -77,7 +77,7 @@ class OrderView(StaffModelView):
         "customer.name",
         "offering.service.name",
         "offering.name",
-        "orderer_id",
+        "orderer_name",
         "created_at",
         "submitted_at",
     )
