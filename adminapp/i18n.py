@@ -163,6 +163,11 @@ def _group_separator(locale: str) -> str | None:
     return formats.group_separator(babel_format_decimal(1234567, locale=locale))
 
 
+def one_decimal(value) -> str:
+    """A measure such as hours, to one decimal, as the reader writes it ("12,5" in Swedish)."""
+    return "" if value is None else format_decimal(value, format="#,##0.0")
+
+
 def number(value: Decimal | None) -> str:
     """An amount without its currency, two decimals, as the reader writes it."""
     if value is None:

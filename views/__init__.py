@@ -23,6 +23,7 @@ from adminapp.i18n import (
     local_datetime,
     money,
     month_name,
+    one_decimal,
     whole_number,
 )
 from adminapp.labels import history_sentence, label, method_label, person, status_label
@@ -86,6 +87,7 @@ from .staff.invoicing import InvoicingView
 from .staff.onboarding import AgreementTextView, AgreementView, CustomerApplicationView
 from .staff.orders import OrderView
 from .staff.outbox import OutboxView
+from .staff.reports import ReportsView
 from .staff.sms import SmsLogView
 from .staff.users import RoleView, UserView
 from .static_urls import admin_static_url
@@ -160,6 +162,7 @@ def init_staff_admin(app: Flask) -> Admin:
     admin.add_view(
         InvoicingView(name=_l("Invoicing basis"), endpoint="invoicing", url="/admin/invoicing")
     )
+    admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports", url="/admin/reports"))
     admin.add_view(OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"))
     admin.add_view(SmsLogView(SmsMessage, db, name=_l("SMS log"), endpoint="sms_log"))
     admin.add_view(AuditEventView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit_events"))
@@ -245,6 +248,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["one_decimal"] = one_decimal
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["format_number"] = whole_number  # 2 000 in Swedish
     app.jinja_env.filters["label"] = label
