@@ -126,6 +126,11 @@ def invoice_details_for(customer: Customer, service: Service | None) -> dict[str
         override = db.session.scalar(
             select(InvoiceOverride).filter_by(customer_id=customer.id, service_id=service.id)
         )
+    return details_with(customer, override)
+
+
+def details_with(customer: Customer, override: InvoiceOverride | None) -> dict[str, str]:
+    """`invoice_details_for` with the override already at hand (None: the default's)."""
     details = {
         name: (getattr(override, name) if override else "") or getattr(customer, name) or ""
         for name in INVOICE_FIELDS

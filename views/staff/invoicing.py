@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.errors import InvalidInput
 from adminapp.labels import label
-from adminapp.services.invoicing_basis import Month, basis, grand_totals
+from adminapp.services.invoicing_basis import Month, basis, customer_totals, grand_totals
 from models.base import utcnow
 
 from ..base import StaffAccess
@@ -66,7 +66,11 @@ class InvoicingView(StaffAccess, BaseView):
             return self.render(
                 "staff/invoicing.html", error=str(exc), month=None, raw=request.args.get("month")
             )
-        customers = basis(month, _zone())
+        customers = customer_totals(month, _zone())
+        chosen = request.args.get("customer", type=int)
+        shown = None
+        if chosen is not None and chosen <= 2**31:
+            shown = next(iter(basis(month, _zone(), customer_id=chosen)), None)
         return self.render(
             "staff/invoicing.html",
             error=None,
@@ -74,6 +78,7 @@ class InvoicingView(StaffAccess, BaseView):
             raw=str(month),
             customers=customers,
             totals=grand_totals(customers),
+            shown=shown,
         )
 
     @expose("/basis.csv")
@@ -124,14 +129,32 @@ def _csv_value(value) -> str:
 
 
 def _workbook(month: Month, customers) -> bytes:
+    """Two sheets, customers' totals and orders, written row by row (openpyxl's write-only
+    mode: a month of a big vendor is a hundred thousand rows)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    summary = book.active
-    summary.title = _("Customers")[:31]
+    book = Workbook(write_only=True)
     bold = Font(bold=True)
-    summary.append(
+
+    def row(sheet, values, *, heading=False):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if heading:
+                cell.font = bold
+            elif hasattr(value, "as_tuple"):  # Decimal: a number with two decimals
+                cell.number_format = "#,##0.00"
+            elif hasattr(value, "isoformat"):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
+
+    summary = book.create_sheet(_("Customers")[:31])
+    summary.freeze_panes = "A2"
+    row(
+        summary,
         [
             _("Customer"),
             _("Organisation number"),
@@ -139,11 +162,13 @@ def _workbook(month: Month, customers) -> bytes:
             _("Start-up fees"),
             _("Recurring fees"),
             _("Total"),
-        ]
+        ],
+        heading=True,
     )
     for customer in customers:
         for currency, sums in customer.totals().items():
-            summary.append(
+            row(
+                summary,
                 [
                     customer.name,
                     customer.org_number,
@@ -151,23 +176,14 @@ def _workbook(month: Month, customers) -> bytes:
                     sums["startup"],
                     sums["recurring"],
                     sums["total"],
-                ]
+                ],
             )
     lines = book.create_sheet(_("Orders")[:31])
-    lines.append([str(heading) for heading, _value in COLUMNS])
+    lines.freeze_panes = "A2"
+    row(lines, [str(heading) for heading, _value in COLUMNS], heading=True)
     for customer in customers:
         for line in customer.lines:
-            lines.append([value(customer, line) for _h, value in COLUMNS])
-    for sheet in (summary, lines):
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if hasattr(cell.value, "as_tuple"):  # Decimal: a number with two decimals
-                    cell.number_format = "#,##0.00"
-                elif hasattr(cell.value, "isoformat"):
-                    cell.number_format = "yyyy-mm-dd"
-        sheet.freeze_panes = "A2"
+            row(lines, [value(customer, line) for _h, value in COLUMNS])
     book.properties.title = _("Invoicing basis %(month)s", month=str(month))
     out = io.BytesIO()
     book.save(out)
