@@ -65,6 +65,8 @@ class Order(TimestampMixin, Base):
         Index("ix_customer_order_created_at", "created_at"),
         Index("ix_customer_order_submitted_at", "submitted_at"),
         Index("ix_customer_order_status_created_at", "status", "created_at"),
+        # The home pages' queues: how many of a status, and the oldest sent (migration 0018).
+        Index("ix_customer_order_status_submitted_at", "status", "submitted_at"),
         Index("ix_customer_order_customer_id_created_at", "customer_id", "created_at"),
         Index(
             "ix_customer_order_customer_id_status_created_at",

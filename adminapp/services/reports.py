@@ -118,19 +118,15 @@ def _medians(until, since, months, zone) -> list[float | None]:
         for index, value in rows:
             medians[index] = round(float(value), 1)
         return medians
-    # SQLite has no percentile: the month's waits come back and Python takes the middle.
+    # SQLite has no percentile: the month's waits (hours, worked out in SQL from the stored
+    # text) come back and Python takes the middle.
+    hours = (func.julianday(until) - func.julianday(since)) * 24.0
     waits: dict[int, list[float]] = {}
-    for index, stop, begin in db.session.execute(base.add_columns(bucket, until, since)):
-        waits.setdefault(index, []).append(_hours(stop, begin))
+    for index, value in db.session.execute(base.add_columns(bucket, hours)):
+        waits.setdefault(index, []).append(value)
     for index, values in waits.items():
         medians[index] = round(statistics.median(values), 1)
     return medians
-
-
-def _hours(stop, begin) -> float:
-    if isinstance(stop, str):  # SQLite hands back text from a computed column
-        stop, begin = datetime.fromisoformat(stop), datetime.fromisoformat(begin)
-    return (stop - begin).total_seconds() / 3600
 
 
 def application_funnel(zone: ZoneInfo, months: list[Month]) -> list[tuple[str, int]]:
