@@ -266,26 +266,19 @@ def customer_totals(month: Month, zone: ZoneInfo) -> list[CustomerTotal]:
         (Order.completed_at < start, literal(0)),
         *((Order.completed_at < edge, literal(d)) for d, edge in enumerate(edges, start=1)),
     )
+    alike = (
+        Order.customer_id,
+        Order.currency,
+        Order.startup_fee,
+        Order.recurring_fee,
+        Offering.recurring_period,
+        day,
+    )
     rows = db.session.execute(
-        select(
-            Order.customer_id,
-            Order.currency,
-            Order.startup_fee,
-            Order.recurring_fee,
-            Offering.recurring_period,
-            day,
-            func.count(),
-        )
+        select(*alike, func.count())
         .join(Order.offering)
         .where(Order.status == OrderStatus.COMPLETED, Order.completed_at < end)
-        .group_by(
-            Order.customer_id,
-            Order.currency,
-            Order.startup_fee,
-            Order.recurring_fee,
-            Offering.recurring_period,
-            day,
-        )
+        .group_by(*alike)
     ).all()
     customers = {
         c.id: CustomerTotal(c.id, c.name, c.org_number)
