@@ -63,6 +63,13 @@ def give_orders_their_history(engine) -> dict:
             batch = []
     if batch:
         db.session.execute(table.insert(), batch)
+    db.session.execute(
+        text(
+            "UPDATE customer_order SET attested_at = (SELECT decided_at FROM order_decision "
+            "WHERE order_decision.order_id = customer_order.id) "
+            "WHERE status IN ('attested', 'in_delivery', 'completed')"
+        )
+    )
     if engine.dialect.name == "postgresql":
         db.session.execute(
             text(

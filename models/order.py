@@ -67,6 +67,8 @@ class Order(TimestampMixin, Base):
         Index("ix_customer_order_status_created_at", "status", "created_at"),
         # The home pages' queues: how many of a status, and the oldest sent (migration 0018).
         Index("ix_customer_order_status_submitted_at", "status", "submitted_at"),
+        # The delivery queue's oldest, and the reports' waits (migration 0019).
+        Index("ix_customer_order_status_attested_at", "status", "attested_at"),
         Index("ix_customer_order_customer_id_created_at", "customer_id", "created_at"),
         Index(
             "ix_customer_order_customer_id_status_created_at",
@@ -114,6 +116,8 @@ class Order(TimestampMixin, Base):
     accepted_terms_language: Mapped[str | None] = mapped_column(String(10))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was attested (its decision's time, kept here for the queues and reports).
+    attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Delivery: the instructions staff sent for access, and when the order was completed.
     delivery_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")

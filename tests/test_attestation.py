@@ -95,6 +95,7 @@ def test_attest_with_sms_code(app, client, world, login_as, order_id, sms_gatewa
         assert order.status == OrderStatus.ATTESTED
         decision = order.decision
         assert decision.user_id == world.a.attestant_id and decision.method == "sms"
+        assert order.attested_at == decision.decided_at  # the queues and reports read it
         assert decision.evidence["phone"].endswith("67")
     deliver(app)
     (to_orderer,) = mail_server.to(world.a.orderer_email)

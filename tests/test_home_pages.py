@@ -66,7 +66,10 @@ def waiting(app, world):
             )
         factories.order(orderer=orderer, status=OrderStatus.HELD, submitted_at=now)
         factories.order(
-            orderer=orderer, status=OrderStatus.ATTESTED, submitted_at=now - timedelta(hours=5)
+            orderer=orderer,
+            status=OrderStatus.ATTESTED,
+            submitted_at=now - timedelta(hours=7),
+            attested_at=now - timedelta(hours=5),  # waiting to be delivered since then
         )
         factories.application(created_at=now - timedelta(days=2))
         factories.application(status=ApplicationStatus.APPROVED)  # not waiting

@@ -52,6 +52,7 @@ def history(app, world):
                 offering_=offering,
                 status=status,
                 submitted_at=submitted,
+                attested_at=attested,
                 completed_at=completed,
             )
             if attested:

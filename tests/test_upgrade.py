@@ -332,6 +332,8 @@ def test_the_previous_releases_database_upgrades_and_serves(previous_database):
         assert awaiting.field_values == {"go_live": "2026-04-01"}
         attested = db.session.get(Order, ids["attested"])
         assert attested.decision.kind == DecisionKind.ATTESTED
+        assert attested.attested_at == attested.decision.decided_at  # migration 0019
+        assert db.session.get(Order, ids["awaiting"]).attested_at is None
         assert attested.decision.evidence == {"phone": "+467011•••33"}
         assert attested.invoice_details["peppol_id"] == "0007:5561234566"
         agreement = db.session.scalar(select(Agreement).filter_by(customer_id=ids["customer"]))

@@ -148,6 +148,7 @@ def _decide(
     both happen in a savepoint, so a refusal undoes only them, not the caller's transaction."""
     attestant = actor.user
     attested = kind == DecisionKind.ATTESTED
+    now = utcnow()
     try:
         with db.session.begin_nested():
             move(
@@ -156,6 +157,9 @@ def _decide(
                 actor=actor,
                 action=AuditAction.ATTEST if attested else AuditAction.REJECT,
                 changes={k: v for k, v in (("method", method), ("reason", reason)) if v},
+                # On the order too: the delivery queue and the reports read it from the
+                # order's index, without joining the decisions (bench/home.py).
+                values={"attested_at": now} if attested else None,
             )
             if attested:
                 invoicing.snapshot(order)  # what its invoices carry, from now on
@@ -164,7 +168,7 @@ def _decide(
                 kind=kind,
                 user_id=attestant.id,
                 user_name=attestant.name,
-                decided_at=utcnow(),
+                decided_at=now,
                 method=method,
                 evidence=evidence or {},
                 reason=reason,

@@ -20,10 +20,8 @@ from models import (
     AgreementStatus,
     ApplicationStatus,
     CustomerApplication,
-    DecisionKind,
     Offering,
     Order,
-    OrderDecision,
     Service,
     db,
 )
@@ -83,30 +81,16 @@ def median_waits(zone: ZoneInfo, months: list[Month]) -> list[Series]:
     """The median hours from sent to attested (by the month attested) and from attested to
     delivered (by the month delivered)."""
     return [
+        Series("sent_to_attested", _medians(Order.attested_at, Order.submitted_at, months, zone)),
         Series(
-            "sent_to_attested",
-            _medians(OrderDecision.decided_at, Order.submitted_at, months, zone),
-        ),
-        Series(
-            "attested_to_delivered",
-            _medians(Order.completed_at, OrderDecision.decided_at, months, zone),
+            "attested_to_delivered", _medians(Order.completed_at, Order.attested_at, months, zone)
         ),
     ]
 
 
 def _medians(until, since, months, zone) -> list[float | None]:
     bucket, (start, end) = _bucket(until, months, zone)
-    base = (
-        select()
-        .select_from(Order)
-        .join(OrderDecision, OrderDecision.order_id == Order.id)
-        .where(
-            OrderDecision.kind == DecisionKind.ATTESTED,
-            until >= start,
-            until < end,
-            since.is_not(None),
-        )
-    )
+    base = select().select_from(Order).where(until >= start, until < end, since.is_not(None))
     medians: list[float | None] = [None] * len(months)
     if db.engine.dialect.name == "postgresql":
         hours = func.extract("epoch", until - since) / 3600.0

@@ -21,7 +21,6 @@ from models import (
     CustomerApplication,
     Offering,
     Order,
-    OrderDecision,
     OrderStatus,
     OutboxMessage,
     OutboxStatus,
@@ -51,11 +50,8 @@ class Queue:
         return now - self.oldest if self.oldest else None
 
 
-def _queue(key: str, since, *where, join=None) -> Queue:
-    query = select(func.count(), func.min(since))
-    if join is not None:
-        query = query.select_from(join)
-    count, oldest = db.session.execute(query.where(*where)).one()
+def _queue(key: str, since, *where) -> Queue:
+    count, oldest = db.session.execute(select(func.count(), func.min(since)).where(*where)).one()
     return Queue(key, count, oldest)
 
 
@@ -79,15 +75,8 @@ def staff_queues(now: datetime | None = None) -> list[Queue]:
             Order.status == OrderStatus.AWAITING_ATTESTATION,
         ),
         _queue("held", Order.submitted_at, Order.status == OrderStatus.HELD),
-        # Waiting since it was attested: the decision's time.
-        _queue(
-            "delivery",
-            func.coalesce(OrderDecision.decided_at, Order.submitted_at),
-            Order.status.in_(DELIVERY_QUEUE),
-            join=Order.__table__.outerjoin(
-                OrderDecision.__table__, OrderDecision.order_id == Order.id
-            ),
-        ),
+        # Waiting since it was attested.
+        _queue("delivery", Order.attested_at, Order.status.in_(DELIVERY_QUEUE)),
         _queue(
             "emails_failed",
             OutboxMessage.created_at,
