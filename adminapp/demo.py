@@ -498,6 +498,14 @@ class _Loader:
             orderer = self.users[email]
             offering = self.offerings[offering_name]
             submitted = status != OrderStatus.DRAFT
+            sent = now - timedelta(days=len(ORDERS) - index) if submitted else None
+            # An order past attestation says when it was attested (the delivery queue's age,
+            # the reports' waits), a completed one when it was delivered (the invoicing basis).
+            attested = status in (
+                OrderStatus.ATTESTED,
+                OrderStatus.IN_DELIVERY,
+                OrderStatus.COMPLETED,
+            )
             order = Order(
                 customer=customer,
                 orderer=orderer,
@@ -510,7 +518,9 @@ class _Loader:
                 recurring_fee=offering.recurring_fee,
                 currency=offering.currency,
                 accepted_terms_version=offering.terms_version if submitted else None,
-                submitted_at=now - timedelta(days=len(ORDERS) - index) if submitted else None,
+                submitted_at=sent,
+                attested_at=sent + timedelta(hours=2) if attested else None,
+                completed_at=sent + timedelta(days=1) if status == OrderStatus.COMPLETED else None,
                 care_units=[
                     OrderCareUnit(
                         care_unit=self.care_units[h], hsa_id=h, name=self.care_units[h].name

@@ -110,6 +110,17 @@ def test_demo_data_twice_gives_the_same_data(app, runner, client):
             OrderStatus.ATTESTED,
             OrderStatus.COMPLETED,
         } <= statuses
+        # Orders past attestation say when, so the staff home shows how long deliveries
+        # wait; completed ones when they were delivered, for the invoicing basis.
+        for order in db.session.scalars(select(Order)):
+            decided = order.status in (
+                OrderStatus.ATTESTED,
+                OrderStatus.IN_DELIVERY,
+                OrderStatus.COMPLETED,
+            )
+            assert (order.attested_at is not None) == decided, order.note
+            done = order.status == OrderStatus.COMPLETED
+            assert (order.completed_at is not None) == done, order.note
         held_roles = {r.name for u in db.session.scalars(select(User)) for r in u.roles}
         assert held_roles == set(RoleName)  # a demo user for every role
         # Onboarding to try: paper agreements for the active customers, one awaiting its
