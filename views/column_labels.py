@@ -74,6 +74,7 @@ COMMON_LABELS = {
     "terms_translations": _l("Terms in other languages"),
     "terms_accepted_at": _l("Terms accepted"),
     "submitted_at": _l("Submitted"),
+    "attested_at": _l("Attested"),
     "cancelled_at": _l("Cancelled"),
     "completed_at": _l("Completed"),
     "instructions_sent_at": _l("Instructions sent"),
