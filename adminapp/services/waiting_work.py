@@ -91,22 +91,23 @@ def staff_queues(now: datetime | None = None) -> list[Queue]:
     ]
 
 
-def customer_queues(customer: Customer) -> list[Queue]:
-    """What waits for a customer's admin (and its attestants)."""
-    return [
-        _queue(
+def customer_queues(customer: Customer, *, keys=None) -> list[Queue]:
+    """What waits for a customer's admin (and its attestants); with `keys`, those alone."""
+    queues = {
+        "orderers_to_approve": lambda: _queue(
             "orderers_to_approve",
             User.created_at,
             User.customer_id == customer.id,
             User.status == UserStatus.PENDING_APPROVAL,
         ),
-        _queue(
+        "awaiting_attestation": lambda: _queue(
             "awaiting_attestation",
             Order.submitted_at,
             Order.customer_id == customer.id,
             Order.status == OrderStatus.AWAITING_ATTESTATION,
         ),
-    ]
+    }
+    return [make() for key, make in queues.items() if keys is None or key in keys]
 
 
 def recent_actions(limit: int = 10) -> list[AuditEvent]:
