@@ -46,7 +46,8 @@ from .admin_types import (
 )
 from .column_labels import COMMON_LABELS
 from .list_records import RecordReader
-from .list_rows import body_html, has_delete_button, header_html
+from .list_rows import body_html, has_delete_button, header_html, keyset_pager_html
+from .list_urls import export_url, list_url
 from .outcome import run_service
 
 # Past this page a list is empty anyway; beyond it OFFSET would overflow the database's integer.
@@ -279,6 +280,22 @@ class SecureModelView(AccessMixin, ModelView):
             return None
         return self.scope(db.session.query(self.model)).filter(self.model.id == pk).first()
 
+    def _get_list_url(self, view_args):
+        # Flask-Admin's query, without its `url_for` (views/list_urls.py).
+        query = {
+            "page": view_args.page or None,
+            "sort": view_args.sort,
+            "desc": 1 if view_args.sort_desc else None,
+            "search": view_args.search,
+            **view_args.extra_args,
+            "page_size": self.get_safe_page_size(view_args.page_size),
+            **self._get_filters(view_args.filters),
+        }
+        return list_url(self, query)
+
+    def export_url(self, export_type: str) -> str:
+        return export_url(self, export_type)
+
     def _get_list_extra_args(self):
         # A page or page size from the URL is whatever a browser sent: keep it in range
         # (PostgreSQL refuses a negative OFFSET; a huge page would load the whole table).
@@ -375,14 +392,17 @@ class SecureModelView(AccessMixin, ModelView):
     # filtered 500,000-row table would read all of it on each page).
     COUNT_LIMIT = 10_000
 
-    def _bounded_count(self, query) -> int:
+    def _bounded_count_statement(self, query):
         rows = (
             query.enable_eagerloads(False)
             .with_entities(self.model.id)
             .order_by(None)
             .limit(self.COUNT_LIMIT + 1)
         )
-        return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+        return select(func.count()).select_from(rows.subquery())
+
+    def _bounded_count(self, query) -> int:
+        return db.session.scalar(self._bounded_count_statement(query))
 
     def result_count(self) -> str:
         """The list's count in words, for its tab ("1,234", "more than 10,000")."""
@@ -394,10 +414,20 @@ class SecureModelView(AccessMixin, ModelView):
         return whole_number(count)
 
     def _apply_pagination(self, query, page, page_size):
-        if g.get("list_page") and g.get("list_counting"):
-            g.list_result_count = self._bounded_count(query)  # filtered and searched, unpaged
+        counting = g.get("list_page") and g.get("list_counting")
         if g.get("list_records"):  # filtered, searched and sorted: now its columns, then paged
+            total = None
+            if counting:  # filtered and searched, unpaged
+                # The count rides in the page's own statement, a subquery run once: a second
+                # statement was a tenth of the orders page (bench/lists.py). An empty page
+                # has no row to carry it: then it is asked alone (`get_list`).
+                g.list_count_statement = self._bounded_count_statement(query)
+                total = g.list_count_statement.scalar_subquery().label("kp_result_count")
             query = g.list_record_reader.select(query)
+            if total is not None:
+                query = query.add_columns(total)
+        elif counting:
+            g.list_result_count = self._bounded_count(query)  # filtered and searched, unpaged
         order, cursor = g.pop("keyset_order", None), self._cursor()
         page_size = self.page_size if page_size is None else page_size
         if order is None or not page_size or not g.get("keyset_peek"):
@@ -430,10 +460,16 @@ class SecureModelView(AccessMixin, ModelView):
                 page, sort_column, sort_desc, search, filters, execute and not records, page_size
             )
             if records:
-                rows = [reader.make(row) for row in rows.all()]
+                rows = rows.all()
+                counted = g.pop("list_count_statement", None)
+                if counted is not None:
+                    # Each row ends with the count (`_apply_pagination`); `make` reads the rest.
+                    g.list_result_count = rows[0][-1] if rows else db.session.scalar(counted)
+                rows = [reader.make(row) for row in rows]
         finally:
             g.list_page = g.list_records = g.list_counting = False
             g.pop("list_record_reader", None)
+            g.pop("list_count_statement", None)
         if g.pop("keyset_peek") and g.get("keyset_paged") is not None:
             size = page_size or self.page_size
             g.keyset_more, rows = len(rows) > size, rows[:size]
@@ -467,6 +503,8 @@ class SecureModelView(AccessMixin, ModelView):
             "previous": previous,
             "next": at(data[-1], "after", page + 1) if data and (backwards or more) else None,
         }
+
+    keyset_pager_html = staticmethod(keyset_pager_html)
 
     def get_action_query(self, ids):
         """The rows an action was asked to touch, within scope; foreign or bad ids drop out."""
