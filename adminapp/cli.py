@@ -18,6 +18,7 @@ from .services.accounts import create_staff
 from .services.audit import Actor
 from .services.outbox import deliver_due, delivery_configured
 from .services.personal_data import rotate_encryption
+from .services.reports import forget_kept_months
 
 
 @click.command("create-staff")
@@ -125,8 +126,24 @@ def encryption_rotate_command() -> None:
         click.echo(f"  {column}: {count}")
 
 
+@click.group("reports")
+def reports_group() -> None:
+    """The Reports page's figures."""
+
+
+@reports_group.command("recount")
+@with_appcontext
+def reports_recount_command() -> None:
+    """Forget the months over that Reports keeps, so its next visit counts them again from the
+    orders: after orders were imported or changed outside the portal."""
+    months = forget_kept_months()
+    db.session.commit()
+    click.echo(f"Forgot {months} kept months: Reports counts them again on its next visit.")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(create_staff_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(encryption_group)
+    app.cli.add_command(reports_group)

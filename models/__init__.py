@@ -42,6 +42,7 @@ from .order import (
     orders_placed,
 )
 from .outbox import OUTBOX_TRANSITIONS, OutboxMessage, OutboxStatus
+from .report import ReportFigure, ReportMonth
 from .token import LinkToken, TokenPurpose
 from .user import (
     LOGIN_STATUSES,
@@ -99,6 +100,8 @@ __all__ = [
     "Person",
     "RecoveryCode",
     "RecurringPeriod",
+    "ReportFigure",
+    "ReportMonth",
     "Role",
     "RoleName",
     "Service",

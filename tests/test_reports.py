@@ -167,3 +167,93 @@ def test_only_staff_see_reports(client, world, login_as):
     login_as(world.a.admin_email)
     assert client.get("/admin/reports/").status_code == 403
     assert client.get("/admin/reports/orders.csv").status_code == 403
+
+
+def _bokning_in(app, orderer_id, submitted):
+    with app.app_context():
+        from models import Offering, Service
+
+        offering = db.session.scalars(
+            db.select(Offering).join(Offering.service).where(Service.name == "Bokning")
+        ).first()
+        factories.order(
+            orderer=db.session.get(User, orderer_id),
+            offering_=offering,
+            status=OrderStatus.AWAITING_ATTESTATION,
+            submitted_at=submitted,
+        )
+        db.session.commit()
+
+
+def test_the_months_over_are_kept_and_this_one_stays_live(app, world, history):
+    from models import ReportMonth
+
+    with app.app_context():
+        months = reports.last_months(STOCKHOLM, now=NOW)
+        per_service, waits = reports.month_figures(STOCKHOLM, months, now=NOW)
+        # What the page shows is what the orders say, month by month.
+        assert per_service == reports.orders_per_service(STOCKHOLM, months)
+        assert waits == reports.median_waits(STOCKHOLM, months)
+        kept = sorted(db.session.scalars(db.select(ReportMonth.month)))
+    assert kept == [str(month) for month in months[:-1]]  # every month but November
+    # October is over and kept as it was; November goes on counting.
+    _bokning_in(app, world.a.orderer_id, _at(2026, 10, 20, 8))
+    _bokning_in(app, world.a.orderer_id, _at(2026, 11, 19, 8))
+    with app.app_context():
+        per_service, waits = reports.month_figures(STOCKHOLM, months, now=NOW)
+        series = {s.name: s.values for s in per_service}
+        assert series["Bokning"][-2] == 1 and series["Bokning"][-1] == 3
+        assert series["Journal"][-1] == 2
+        assert [s.values[-1] for s in waits] == [4.0, 24.0]
+        # A month is kept once, in each zone it is counted in.
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReportMonth)) == 11
+        reports.month_figures(ZoneInfo("UTC"), reports.last_months(ZoneInfo("UTC"), now=NOW))
+        zones = db.session.scalars(db.select(ReportMonth.zone).distinct())
+        assert sorted(zones) == ["Europe/Stockholm", "UTC"]
+
+
+def test_a_kept_month_groups_only_this_month(app, client, world, history, login_as, monkeypatch):
+    from .test_list_queries import count_statements
+
+    monkeypatch.setattr(reports, "utcnow", lambda: NOW)
+    login_as(world.staff_email)
+    with count_statements(app) as first:
+        client.get("/admin/reports/")
+    with count_statements(app) as later:
+        body = client.get("/admin/reports/").get_data(as_text=True)
+    # The grouped statements' CASE (in the columns and the grouping): of twelve months the
+    # first time, of one month later.
+    assert max(s.count(" WHEN ") for s in first) == 2 * 12
+    assert max(s.count(" WHEN ") for s in later) == 2 * 1
+    assert len(later) <= 10, later
+    november = re.search(r"<th scope=\"row\">November 2026</th>(.*?)</tr>", body, re.S).group(1)
+    assert re.findall(r'text-right">(\d+)</td>', november) == ["2", "2", "4"]
+    october = re.search(r"<th scope=\"row\">October 2026</th>(.*?)</tr>", body, re.S).group(1)
+    assert re.findall(r'text-right">(\d+)</td>', october) == ["1", "0", "1"]
+
+
+def test_a_month_kept_meanwhile_by_another_visit_is_no_error(app, history, monkeypatch):
+    from models import ReportFigure, ReportMonth
+
+    with app.app_context():
+        months = reports.last_months(STOCKHOLM, now=NOW)
+        reports.month_figures(STOCKHOLM, months, now=NOW)
+        figures = db.session.scalar(db.select(db.func.count()).select_from(ReportFigure))
+        monkeypatch.setattr(reports, "_kept", lambda zone, months: {})  # as if not kept yet
+        again = reports.month_figures(STOCKHOLM, months, now=NOW)
+        assert again[0] == reports.orders_per_service(STOCKHOLM, months)
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReportMonth)) == 11
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReportFigure)) == figures
+
+
+def test_recount_forgets_the_kept_months(app, history):
+    from models import ReportMonth
+
+    with app.app_context():
+        months = reports.last_months(STOCKHOLM, now=NOW)
+        reports.month_figures(STOCKHOLM, months, now=NOW)
+    result = app.test_cli_runner().invoke(args=["reports", "recount"])
+    assert result.exit_code == 0, result.output
+    assert "Forgot 11 kept months" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReportMonth)) == 0

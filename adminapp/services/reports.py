@@ -4,16 +4,24 @@ how long orders wait to be attested and delivered, and how applications become c
 Months are calendar months in DISPLAY_TIMEZONE. A month's rows are told apart in SQL by a
 CASE over the months' first moments (computed here, in UTC, so summer time is right on every
 database), and each figure is one grouped statement over an indexed time column.
+
+A month that is over is worked out once and kept (models/report.py): `month_figures` groups
+only the months not kept yet, which after the first visit is this month alone. The rule:
+what a month showed when it was over stays, so an order deleted later (a cancelled one may
+be) no longer changes the past. A month counts as over an hour after it ends, so a decision
+still being saved at midnight is in it. Orders written into past months otherwise (an import)
+need `flask reports recount` (`forget_kept_months`).
 """
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, delete, exists, func, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from models import (
     Agreement,
@@ -22,6 +30,8 @@ from models import (
     CustomerApplication,
     Offering,
     Order,
+    ReportFigure,
+    ReportMonth,
     Service,
     db,
 )
@@ -30,6 +40,8 @@ from models.base import utcnow
 from .invoicing_basis import Month
 
 MONTHS_SHOWN = 12
+SETTLED = timedelta(hours=1)  # how long after its end a month is over (the module's note)
+WAITS = ("sent_to_attested", "attested_to_delivered")
 
 
 def last_months(zone: ZoneInfo, count: int = MONTHS_SHOWN, now: datetime | None = None):
@@ -62,30 +74,37 @@ class Series:
 
 def orders_per_service(zone: ZoneInfo, months: list[Month]) -> list[Series]:
     """Orders sent (submitted) each month, per service."""
+    counts = _sent(zone, months)
+    return [Series(name, values) for (name, _id), values in sorted(counts.items())]
+
+
+def _sent(zone: ZoneInfo, months: list[Month]) -> dict[tuple[str, int], list[int]]:
+    """Orders sent each month, per service (its name and id)."""
     bucket, (start, end) = _bucket(Order.submitted_at, months, zone)
     rows = db.session.execute(
-        select(Service.name, bucket.label("month"), func.count())
+        select(Service.name, Service.id, bucket.label("month"), func.count())
         .select_from(Order)
         .join(Order.offering)
         .join(Offering.service)
         .where(Order.submitted_at >= start, Order.submitted_at < end)
-        .group_by(Service.name, bucket)
+        .group_by(Service.name, Service.id, bucket)
     )
-    counts: dict[str, list[int]] = {}
-    for name, index, count in rows:
-        counts.setdefault(name, [0] * len(months))[index] = count
-    return [Series(name, values) for name, values in sorted(counts.items())]
+    counts: dict[tuple[str, int], list[int]] = {}
+    for name, service_id, index, count in rows:
+        counts.setdefault((name, service_id), [0] * len(months))[index] = count
+    return counts
 
 
 def median_waits(zone: ZoneInfo, months: list[Month]) -> list[Series]:
     """The median hours from sent to attested (by the month attested) and from attested to
     delivered (by the month delivered)."""
-    return [
-        Series("sent_to_attested", _medians(Order.attested_at, Order.submitted_at, months, zone)),
-        Series(
-            "attested_to_delivered", _medians(Order.completed_at, Order.attested_at, months, zone)
-        ),
-    ]
+    return [Series(name, _waits(name, months, zone)) for name in WAITS]
+
+
+def _waits(name: str, months: list[Month], zone: ZoneInfo) -> list[float | None]:
+    if name == "sent_to_attested":
+        return _medians(Order.attested_at, Order.submitted_at, months, zone)
+    return _medians(Order.completed_at, Order.attested_at, months, zone)
 
 
 def _medians(until, since, months, zone) -> list[float | None]:
@@ -111,6 +130,113 @@ def _medians(until, since, months, zone) -> list[float | None]:
     for index, values in waits.items():
         medians[index] = round(statistics.median(values), 1)
     return medians
+
+
+def month_figures(
+    zone: ZoneInfo, months: list[Month], *, now: datetime | None = None
+) -> tuple[list[Series], list[Series]]:
+    """`orders_per_service` and `median_waits` of `months` (consecutive, oldest first), the
+    months that are over read as kept, the others grouped from the orders; the months over
+    that were not kept yet are kept now. A handful of statements, whatever the volume."""
+    now = now or utcnow()
+    kept = _kept(zone, months)
+    fresh = next((i for i, month in enumerate(months) if str(month) not in kept), len(months))
+    worked_out = months[fresh:]
+    sent = _sent(zone, worked_out) if worked_out else {}
+    waits = {name: _waits(name, worked_out, zone) if worked_out else [] for name in WAITS}
+    names = (
+        dict(
+            db.session.execute(
+                select(Service.id, Service.name).where(
+                    Service.id.in_({id for month in kept.values() for id in month["sent"]})
+                )
+            ).all()
+        )
+        if kept
+        else {}
+    )
+    for name, service_id in sent:
+        names[service_id] = name
+    per_service = {
+        service_id: [
+            kept[str(m)]["sent"].get(service_id, 0) if i < fresh else 0
+            for i, m in enumerate(months)
+        ]
+        for service_id in names
+    }
+    for (_name, service_id), values in sent.items():
+        per_service[service_id][fresh:] = values
+    medians = {name: [kept[str(m)][name] for m in months[:fresh]] + waits[name] for name in WAITS}
+    _keep(
+        zone,
+        [
+            (
+                month,
+                {sid: values[i] for (_n, sid), values in sent.items() if values[i]},
+                {name: waits[name][i] for name in WAITS},
+            )
+            for i, month in enumerate(worked_out)
+            if month.bounds(zone)[1] + SETTLED <= now
+        ],
+    )
+    return (
+        [
+            Series(name, per_service[service_id])
+            for service_id, name in sorted(names.items(), key=lambda item: (item[1], item[0]))
+        ],
+        [Series(name, medians[name]) for name in WAITS],
+    )
+
+
+def _kept(zone: ZoneInfo, months: list[Month]) -> dict[str, dict]:
+    """The kept figures of those of `months` that are kept, by month ("2026-11")."""
+    rows = db.session.execute(
+        select(ReportMonth.month, ReportFigure.figure, ReportFigure.service_id, ReportFigure.value)
+        .outerjoin(ReportFigure, ReportFigure.report_month_id == ReportMonth.id)
+        .where(ReportMonth.zone == zone.key, ReportMonth.month.in_([str(m) for m in months]))
+    )
+    kept: dict[str, dict] = {}
+    for month, figure, service_id, value in rows:
+        entry = kept.setdefault(month, {"sent": {}, **dict.fromkeys(WAITS)})
+        if figure == "orders_sent":
+            entry["sent"][service_id] = int(value)
+        elif figure in WAITS:
+            entry[figure] = value
+    return kept
+
+
+def _keep(zone: ZoneInfo, months: list[tuple[Month, dict[int, int], dict]]) -> None:
+    """Keep the figures of months that are over. The Reports page is a read with nothing else
+    to save, so they are committed here; a month another visit kept meanwhile is skipped
+    (its figures are the same)."""
+    if not months:
+        return
+    for month, sent, waits in months:
+        try:
+            with db.session.begin_nested():  # the unique month decides a race
+                kept = ReportMonth(zone=zone.key, month=str(month))
+                kept.figures = [
+                    ReportFigure(figure="orders_sent", service_id=sid, value=count)
+                    for sid, count in sent.items()
+                ] + [
+                    ReportFigure(figure=name, value=value)
+                    for name, value in waits.items()
+                    if value is not None
+                ]
+                db.session.add(kept)
+        except IntegrityError:
+            continue
+    db.session.commit()
+
+
+def forget_kept_months() -> int:
+    """Drop every kept month, so the next visit works them out again from the orders: for
+    orders written into past months other than by the portal's own steps (an import, the
+    demo data). Returns how many months were kept."""
+    months = db.session.scalar(select(func.count()).select_from(ReportMonth)) or 0
+    db.session.execute(delete(ReportFigure))
+    db.session.execute(delete(ReportMonth))
+    return months
 
 
 def application_funnel(zone: ZoneInfo, months: list[Month]) -> list[tuple[str, int]]:

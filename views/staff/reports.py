@@ -41,8 +41,7 @@ def _figures():
     zone = _zone()
     months = reports.last_months(zone)
     month_names = [format_date(m.first_day, "LLLL y") for m in months]
-    per_service = reports.orders_per_service(zone, months)
-    waits = reports.median_waits(zone, months)
+    per_service, waits = reports.month_figures(zone, months)
     funnel = reports.application_funnel(zone, months)
     return {
         "months": months,
