@@ -18,6 +18,7 @@ import pytest
 
 from adminapp.services.invoicing_basis import Month, basis, grand_totals
 from models import Customer, OrderStatus, RecurringPeriod, User, db
+from views.staff.invoicing import COLUMNS
 
 from . import factories
 
@@ -203,8 +204,17 @@ def test_a_wrong_month_is_explained(client, world, login_as, month):
     assert "Give a month" in refused.get_data(as_text=True)
 
 
-def test_the_csv_file_adds_up(client, world, orders, login_as):
+def test_the_csv_file_adds_up(client, world, orders, login_as, monkeypatch):
+    from adminapp.services import invoicing_basis
+
+    monkeypatch.setattr(invoicing_basis, "CUSTOMERS_AT_A_TIME", 1)
     login_as(world.staff_email)
+    response = client.get("/admin/invoicing/basis.csv?month=2026-11", buffered=False)
+    # Sent as it is written: each customer's lines as they are read, the headings first.
+    assert response.is_streamed
+    chunks = list(response.response)
+    assert len(chunks) == 2 and chunks[0].startswith("\ufeffCustomer,".encode())
+    assert b"Customer B" not in chunks[0] and b"Customer A" not in chunks[1]
     response = client.get("/admin/invoicing/basis.csv?month=2026-11")
     assert response.headers["Content-Disposition"] == (
         'attachment; filename="kundportal-invoicing-2026-11.csv"'
@@ -261,12 +271,22 @@ def test_only_staff_see_the_invoicing_basis(client, world, orders, login_as, who
         assert client.get(url).status_code == 403, url
 
 
-def test_the_basis_reads_three_statements_however_many_customers(app, orders):
+def test_the_basis_reads_three_statements_a_group_of_customers(app, orders, monkeypatch):
+    """Its customers, then for each group of them their orders, themselves and their
+    overrides: however many orders, and never all customers' lines at once."""
+    from adminapp.services import invoicing_basis
+
     from .test_list_queries import count_statements
 
     with count_statements(app) as statements, app.app_context():
-        basis(Month(2026, 11), STOCKHOLM)
-    assert len(statements) == 3, statements
+        whole = basis(Month(2026, 11), STOCKHOLM)
+    assert len(statements) == 1 + 3, statements
+    monkeypatch.setattr(invoicing_basis, "CUSTOMERS_AT_A_TIME", 1)
+    with count_statements(app) as statements, app.app_context():
+        one_by_one = basis(Month(2026, 11), STOCKHOLM)
+        assert [c.name for c in one_by_one] == ["Customer A", "Customer B"]
+        assert [c.totals() for c in one_by_one] == [c.totals() for c in whole]
+    assert len(statements) == 1 + 3 * 2, statements
 
 
 @pytest.mark.parametrize("month", [Month(2026, 10), Month(2026, 11), Month(2026, 12)])
@@ -278,3 +298,9 @@ def test_the_grouped_totals_are_the_lines_sums(app, orders, month):
         lines = {c.customer_id: (c.totals(), len(c.lines)) for c in basis(month, STOCKHOLM)}
         grouped = {c.customer_id: (c.totals(), c.orders) for c in customer_totals(month, STOCKHOLM)}
     assert grouped == lines
+
+
+def test_a_month_without_deliveries_gives_the_headings_alone(client, world, orders, login_as):
+    login_as(world.staff_email)
+    text = client.get("/admin/invoicing/basis.csv?month=2025-01").get_data().decode("utf-8-sig")
+    assert text.splitlines() == [",".join(str(heading) for heading, _value in COLUMNS)]

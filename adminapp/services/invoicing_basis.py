@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -143,15 +144,42 @@ class CustomerBasis:
         return sums
 
 
+CUSTOMERS_AT_A_TIME = 50  # whose lines `bases` reads in one statement
+
+
 def basis(month: Month, zone: ZoneInfo, *, customer_id: int | None = None) -> list[CustomerBasis]:
     """The month's invoicing basis, per customer (by name) and order (by delivery); with
-    `customer_id`, that customer's alone.
+    `customer_id`, that customer's alone."""
+    return list(bases(month, zone, customer_id=customer_id))
 
-    Three statements whatever the volume: the delivered orders' columns (plain rows, not
-    models: a month of a big vendor is a hundred thousand lines), their customers, and the
-    customers' invoice overrides, for orders that carry no invoice details of their own."""
+
+def bases(
+    month: Month, zone: ZoneInfo, *, customer_id: int | None = None
+) -> Iterator[CustomerBasis]:
+    """`basis`, one customer at a time: what a file of the month writes as it goes, holding
+    the lines of CUSTOMERS_AT_A_TIME customers, not a big vendor's hundred thousand.
+
+    The customers with deliveries come first (their names, ordered here as people read them),
+    then, for each group of them, three statements: their delivered orders' columns (plain
+    rows, not models), the customers, and their invoice overrides, for orders that carry no
+    invoice details of their own."""
     start, end = month.bounds(zone)
-    query = (
+    delivered = (Order.status == OrderStatus.COMPLETED, Order.completed_at < end)
+    if customer_id is not None:
+        delivered += (Order.customer_id == customer_id,)
+    named = db.session.execute(
+        select(Customer.id, Customer.name).where(
+            Customer.id.in_(select(Order.customer_id).where(*delivered).distinct())
+        )
+    ).all()
+    order = [cid for cid, name in sorted(named, key=lambda row: (row[1].lower(), row[0]))]
+    for first in range(0, len(order), CUSTOMERS_AT_A_TIME):
+        group = order[first : first + CUSTOMERS_AT_A_TIME]
+        yield from _bases_of(group, month, zone, start, delivered)
+
+
+def _bases_of(group, month: Month, zone: ZoneInfo, start, delivered) -> Iterator[CustomerBasis]:
+    rows = db.session.execute(
         select(
             Order.id,
             Order.customer_id,
@@ -167,26 +195,21 @@ def basis(month: Month, zone: ZoneInfo, *, customer_id: int | None = None) -> li
         )
         .join(Order.offering)
         .join(Offering.service)
-        .where(Order.status == OrderStatus.COMPLETED, Order.completed_at < end)
+        .where(*delivered, Order.customer_id.in_(group))
         .order_by(Order.completed_at, Order.id)
-    )
-    if customer_id is not None:
-        query = query.where(Order.customer_id == customer_id)
-    rows = db.session.execute(query).all()
-    customers = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Customer).where(Customer.id.in_({row[1] for row in rows}))
-        )
-    }
+    ).all()
+    chosen = select(Customer).where(Customer.id.in_(group))
+    customers = {c.id: c for c in db.session.scalars(chosen)}
     overrides = {
         (o.customer_id, o.service_id): o
         for o in db.session.scalars(
-            select(InvoiceOverride).where(InvoiceOverride.customer_id.in_(customers))
+            select(InvoiceOverride).where(InvoiceOverride.customer_id.in_(group))
         )
     }
     defaults: dict[tuple[int, int], dict] = {}
-    bases: dict[int, CustomerBasis] = {}
+    bases = {
+        cid: CustomerBasis(cid, customers[cid].name, customers[cid].org_number) for cid in group
+    }
     first_of_month, next_month, days_in_month = month.first_day, month.next().first_day, month.days
     for (
         order_id,
@@ -209,11 +232,7 @@ def basis(month: Month, zone: ZoneInfo, *, customer_id: int | None = None) -> li
             invoice = defaults[(cid, service_id)] = details_with(
                 customers[cid], overrides.get((cid, service_id))
             )
-        entry = bases.get(cid)
-        if entry is None:
-            customer = customers[cid]
-            entry = bases[cid] = CustomerBasis(cid, customer.name, customer.org_number)
-        entry.lines.append(
+        bases[cid].lines.append(
             Line(
                 order_id=order_id,
                 service=service,
@@ -229,7 +248,10 @@ def basis(month: Month, zone: ZoneInfo, *, customer_id: int | None = None) -> li
                 invoice={name: invoice.get(name, "") for name in INVOICE_FIELDS},
             )
         )
-    return sorted(bases.values(), key=lambda c: (c.name.lower(), c.customer_id))
+    for cid in group:  # in the order of their names
+        yield bases[cid]
+        # Read and written: the next group's customers need not share the session with these.
+        db.session.expunge(customers[cid])
 
 
 @dataclass

@@ -7,14 +7,20 @@ import csv
 import io
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, make_response, request
+from flask import Response, abort, current_app, make_response, request, stream_with_context
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from adminapp.errors import InvalidInput
 from adminapp.labels import label
-from adminapp.services.invoicing_basis import Month, basis, customer_totals, grand_totals
+from adminapp.services.invoicing_basis import (
+    Month,
+    bases,
+    basis,
+    customer_totals,
+    grand_totals,
+)
 from models.base import utcnow
 
 from ..base import StaffAccess
@@ -83,35 +89,45 @@ class InvoicingView(StaffAccess, BaseView):
 
     @expose("/basis.csv")
     def csv_file(self):
-        month, customers = self._basis_or_400()
-        out = io.StringIO()
-        out.write("\ufeff")  # a byte-order mark: Excel then reads the file as UTF-8
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([str(heading) for heading, _value in COLUMNS])
-        for customer in customers:
-            for line in customer.lines:
-                writer.writerow([_csv_value(value(customer, line)) for _h, value in COLUMNS])
-        return self._file(out.getvalue().encode("utf-8"), month, "csv", "text/csv; charset=utf-8")
+        month = self._month_or_400()
+        zone = _zone()
+
+        # Written customer by customer as it is read (services/invoicing_basis.py `bases`):
+        # a big vendor's month is tens of megabytes, never held at once.
+        def chunks():
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            out.write("\ufeff")  # a byte-order mark: Excel then reads the file as UTF-8
+            writer.writerow([str(heading) for heading, _value in COLUMNS])
+            for customer in bases(month, zone):
+                for line in customer.lines:
+                    writer.writerow([_csv_value(value(customer, line)) for _h, value in COLUMNS])
+                yield out.getvalue().encode("utf-8")
+                out.seek(0)
+                out.truncate()
+            if out.tell():  # no customer: the headings alone
+                yield out.getvalue().encode("utf-8")
+
+        return self._file(stream_with_context(chunks()), month, "csv", "text/csv; charset=utf-8")
 
     @expose("/basis.xlsx")
     def xlsx_file(self):
-        month, customers = self._basis_or_400()
+        month = self._month_or_400()
         return self._file(
-            _workbook(month, customers),
+            _workbook(month, _zone()),
             month,
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
-    def _basis_or_400(self):
+    def _month_or_400(self) -> Month:
         try:
-            month = _month()
+            return _month()
         except InvalidInput as exc:
             abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
-        return month, basis(month, _zone())
 
     @staticmethod
-    def _file(body: bytes, month: Month, extension: str, mimetype: str) -> Response:
+    def _file(body, month: Month, extension: str, mimetype: str) -> Response:
         name = f"kundportal-invoicing-{month}.{extension}"
         return Response(
             body,
@@ -128,9 +144,10 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def _workbook(month: Month, customers) -> bytes:
-    """Two sheets, customers' totals and orders, written row by row (openpyxl's write-only
-    mode: a month of a big vendor is a hundred thousand rows)."""
+def _workbook(month: Month, zone: ZoneInfo) -> bytes:
+    """Two sheets, customers' totals (grouped, as the page shows them) and orders (customer
+    by customer, as read), written row by row (openpyxl's write-only mode: a month of a big
+    vendor is a hundred thousand rows)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -165,7 +182,7 @@ def _workbook(month: Month, customers) -> bytes:
         ],
         heading=True,
     )
-    for customer in customers:
+    for customer in customer_totals(month, zone):
         for currency, sums in customer.totals().items():
             row(
                 summary,
@@ -181,7 +198,7 @@ def _workbook(month: Month, customers) -> bytes:
     lines = book.create_sheet(_("Orders")[:31])
     lines.freeze_panes = "A2"
     row(lines, [str(heading) for heading, _value in COLUMNS], heading=True)
-    for customer in customers:
+    for customer in bases(month, zone):
         for line in customer.lines:
             row(lines, [value(customer, line) for _h, value in COLUMNS])
     book.properties.title = _("Invoicing basis %(month)s", month=str(month))
