@@ -69,6 +69,8 @@ class Order(TimestampMixin, Base):
         Index("ix_customer_order_status_submitted_at", "status", "submitted_at"),
         # The delivery queue's oldest, and the reports' waits (migration 0019).
         Index("ix_customer_order_status_attested_at", "status", "attested_at"),
+        # The reports' waits to delivery and the invoicing basis (migration 0020).
+        Index("ix_customer_order_status_completed_at", "status", "completed_at"),
         Index("ix_customer_order_customer_id_created_at", "customer_id", "created_at"),
         Index(
             "ix_customer_order_customer_id_status_created_at",

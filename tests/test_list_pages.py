@@ -307,6 +307,23 @@ def test_the_list_says_how_many_match_exactly_up_to_its_limit(
     assert _tab(beyond) == "List (9)"
 
 
+def test_a_search_stops_counting_sooner(app, client, world, login_as, monkeypatch):
+    """A search reads rows to count its matches: it says "more than" at its own limit."""
+    from views.base import SecureModelView
+
+    _orders(app, world, 7)  # customer A's orderer's: with the world's, at least 8 match
+    with app.app_context():
+        name = db.session.get(factories.User, world.a.orderer_id).name
+    login_as(world.staff_email)
+    monkeypatch.setattr(SecureModelView, "SEARCH_COUNT_LIMIT", 5)
+    searched = client.get(f"/admin/orders/?search={name}").get_data(as_text=True)
+    assert _tab(searched) == "List (more than 5)"
+    assert _tab(client.get("/admin/orders/").get_data(as_text=True)) == "List (9)"
+    monkeypatch.setattr(SecureModelView, "SEARCH_COUNT_LIMIT", 1_000)
+    searched = client.get(f"/admin/orders/?search={name}").get_data(as_text=True)
+    assert int(re.fullmatch(r"List \((\d+)\)", _tab(searched)).group(1)) >= 8  # exact again
+
+
 def _filter_arg(app, endpoint, column, kind):
     """The URL argument of the view's filter `kind` ("FilterLike": contains) on `column`."""
     with app.test_request_context():
