@@ -207,7 +207,7 @@ def _bases_of(group, month: Month, zone: ZoneInfo, start, delivered) -> Iterator
         )
     }
     defaults: dict[tuple[int, int], dict] = {}
-    bases = {
+    by_id = {
         cid: CustomerBasis(cid, customers[cid].name, customers[cid].org_number) for cid in group
     }
     first_of_month, next_month, days_in_month = month.first_day, month.next().first_day, month.days
@@ -232,7 +232,7 @@ def _bases_of(group, month: Month, zone: ZoneInfo, start, delivered) -> Iterator
             invoice = defaults[(cid, service_id)] = details_with(
                 customers[cid], overrides.get((cid, service_id))
             )
-        bases[cid].lines.append(
+        by_id[cid].lines.append(
             Line(
                 order_id=order_id,
                 service=service,
@@ -249,9 +249,7 @@ def _bases_of(group, month: Month, zone: ZoneInfo, start, delivered) -> Iterator
             )
         )
     for cid in group:  # in the order of their names
-        yield bases[cid]
-        # Read and written: the next group's customers need not share the session with these.
-        db.session.expunge(customers[cid])
+        yield by_id[cid]
 
 
 @dataclass
