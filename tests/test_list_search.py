@@ -30,8 +30,9 @@ def test_a_word_becomes_a_literal_pattern(word, pattern):
 @pytest.fixture
 def people(app, world):
     with app.app_context():
+        customer = db.session.get(factories.Customer, world.a.customer_id)
         for name in NAMES:
-            factories.user(customer=db.session.get(factories.Customer, world.a.customer_id), name=name)
+            factories.user(customer=customer, name=name)
         db.session.commit()
 
 
