@@ -5,18 +5,39 @@ locale, the locale's name as the cache key. A list page asks about a hundred tim
 was a tenth of its time (bench/lists.py). Here each domain keeps the catalogue it found on
 the request's Babel context, with the locale it was found for: a locale changed within the
 request (`force_locale`, `refresh`) is a new locale object, so it is looked up again.
+
+Flask-Babel keeps what it found (locale, domain, catalogue) on a namespace in `g`, which it
+reaches through three `g` proxy lookups on every `gettext`, `get_locale` and date format: a
+list page's hundred and twenty were a sixteenth of its time (bench/lists.py). `babel_context`
+reaches the same namespace from the application context itself, and Flask-Babel is given it
+(`CachingBabel.init_app`).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from types import SimpleNamespace
 
-from flask_babel import Babel, Domain, _get_current_context
+import flask_babel
+from flask.globals import _cv_app
+from flask_babel import Babel, Domain
+
+
+def babel_context() -> SimpleNamespace | None:
+    """Flask-Babel's `_get_current_context`: its namespace in this application context's `g`
+    (made on first use), None outside one."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    found = app_context.g.__dict__.get("_flask_babel")
+    if found is None:
+        found = app_context.g._flask_babel = SimpleNamespace()
+    return found
 
 
 def _cached(find_translations, key: str):
     def get_translations():
-        ctx = _get_current_context()
+        ctx = babel_context()
         if ctx is None:
             return find_translations()
         found = ctx.__dict__.get(key)
@@ -46,6 +67,10 @@ def cache_per_request(domain: Domain) -> None:
 
 class CachingBabel(Babel):
     """Flask-Babel whose default domain looks its catalogue up once a request."""
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        flask_babel._get_current_context = babel_context
 
     @cached_property
     def domain_instance(self):

@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 
 from adminapp.i18n import whole_number
 
+from .html_text import html_text
+
 
 def _getter(name: str) -> Callable:
     get = attrgetter(name)
@@ -80,7 +82,7 @@ def cell_maker(view, context, list_columns) -> Callable[[object], Markup]:
                     formatter = type_formatter(value)
                 if formatter is not None:
                     value = formatter(view, value, name)
-            parts.append(f"<td>{escape(value)}</td>")
+            parts.append(f"<td>{html_text(value)}</td>")
         return Markup("".join(parts))
 
     return cells
@@ -134,7 +136,7 @@ def row_links_maker(view, context, row_actions, return_url) -> Callable[[object]
     pk = view.get_pk_value
 
     def links(row) -> Markup:
-        key = escape(pk(row))
+        key = html_text(pk(row))
         parts = []
         for step in plan:
             if isinstance(step, tuple):
@@ -168,7 +170,7 @@ def body_html(view, context, data, list_columns, row_actions, return_url, *, sel
         if selectable:
             parts.append(
                 f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                f'value="{escape(pk(row))}" title="{select}"></td>'
+                f'value="{html_text(pk(row))}" title="{select}"></td>'
             )
         if shows_actions:
             parts.append(f'<td class="list-buttons-column">{links(row)}')

@@ -1,0 +1,38 @@
+"""`html_text` (views/html_text.py) writes what `markupsafe.escape` writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from flask_babel import lazy_gettext
+from markupsafe import Markup, escape
+
+from views.html_text import html_text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "",
+        "<script>alert('x') & \"y\"</script>",
+        "Åsa Öberg",
+        Markup("<a href='/x'>kept</a>"),
+        12,
+        Decimal("25000.50"),
+        date(2026, 12, 8),
+        None,
+        type("Sub", (str,), {})("<b>a str subclass</b>"),
+    ],
+)
+def test_it_escapes_as_markupsafe_does(value):
+    assert html_text(value) == str(escape(value))
+    assert type(html_text(value)) in (str, Markup)
+
+
+def test_a_lazy_string_is_translated_then_escaped(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        word = lazy_gettext("Orders")
+        assert html_text(word) == str(escape(word)) == "Orders"
