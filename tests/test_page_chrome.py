@@ -86,3 +86,46 @@ def test_words_follow_a_language_forced_within_the_request(app):
             assert gettext("Orderers") == "Beställare"
         assert gettext("Orderers") == "Orderers"
         assert admin_gettext("Delete Record") == "Delete Record"
+
+
+def _form_value(page: str, action: str, name: str) -> str:
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S).group(0)
+    return re.search(rf'name="{name}"[^>]*value="([^"]*)"', form).group(1)
+
+
+def test_the_kept_page_parts_carry_each_requests_own_values(app, world):
+    """The language picker, user menu and footer are kept once a language
+    (views/page_parts.py): each page still has its reader's name, its session's CSRF token
+    and its own address to come back to, escaped."""
+    with app.app_context():
+        db.session.get(User, world.a.admin_id).name = 'Ann <b>"&" Admin'
+        db.session.commit()
+    admin, orderer = app.test_client(), app.test_client()
+    login(admin, world.a.admin_email)
+    login(orderer, world.a.orderer_email)
+    pages = {
+        "admin orders": admin.get("/portal/orders/?page_size=10").get_data(as_text=True),
+        "admin orderers": admin.get("/portal/orderers/").get_data(as_text=True),
+        "orderer": orderer.get("/portal/").get_data(as_text=True),
+    }
+    tokens = {who: _form_value(page, "/language", "csrf_token") for who, page in pages.items()}
+    assert tokens["admin orders"] != tokens["orderer"]
+    for who, page in pages.items():  # each form of the page has the page's token
+        assert _form_value(page, "/logout", "csrf_token") == tokens[who]
+    assert _form_value(pages["admin orders"], "/language", "next") == "/portal/orders/?page_size=10"
+    assert _form_value(pages["admin orderers"], "/language", "next") == "/portal/orderers/"
+    assert "Ann &lt;b&gt;&#34;&amp;&#34; Admin</a>" in pages["admin orders"]
+    assert "Ann <b>" not in pages["admin orders"]
+    assert ">Orderer A</a>" in pages["orderer"] and "Ann &lt;b&gt;" not in pages["orderer"]
+    assert all("Accessibility statement" in page for page in pages.values())
+
+
+def test_the_kept_page_parts_follow_the_readers_language(app, client, world, login_as):
+    login_as(world.a.admin_email)
+    for code, words in (("sv", "Byt språk"), ("nb", "Bytt språk"), ("en", "Change language")):
+        _set_language(app, world.a.admin_id, code)
+        page = client.get("/portal/orders/").get_data(as_text=True)
+        assert words in page
+        assert re.search(rf'<option value="{code}" lang="{code}" selected>', page)
+        picker = page.split('<select id="language-choice"')[1].split("</select>")[0]
+        assert len(re.findall(r"<option [^>]*selected", picker)) == 1

@@ -61,6 +61,7 @@ from .customer.settings import SettingsView
 from .customer.users import PortalUserView
 from .form_errors import form_errors
 from .menu_cache import cached_menu
+from .page_parts import page_part
 from .public import (
     about,
     account,
@@ -245,6 +246,7 @@ def init_views(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["admin_static_url"] = admin_static_url
     app.jinja_env.globals["cached_menu"] = cached_menu
+    app.jinja_env.globals["page_part"] = page_part  # views/page_parts.py
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["month_name"] = month_name
