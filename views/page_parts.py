@@ -1,4 +1,5 @@
-"""The parts every page shows (language picker, user menu, footer), rendered once a language.
+"""The parts every page shows (language picker, user menu, footer, the back office's style
+sheets and scripts), rendered once a language.
 
 Each was an include with its own context, its `url_for`s and its words looked up on every
 page: together a twentieth of a list page's time (bench/lists.py). What they show depends on
@@ -25,16 +26,19 @@ def _marker(name: str) -> str:
     return f"\ue000{name}\ue001"
 
 
-def page_part(template: str, **values) -> Markup:
+def page_part(template: str, fixed: dict | None = None, **values) -> Markup:
     """`template` rendered with `values`: from its kept rendering for this language and
-    mount point, with the values put in."""
+    mount point, with the values put in. `fixed` holds what else it is rendered with, the
+    same on many pages (an admin's endpoint, say): a rendering is kept for each."""
+    fixed = fixed or {}
     parts = current_app.extensions.setdefault("kundportal_page_parts", {})
-    key = (template, str(get_locale()), request.script_root, tuple(values))
+    key = (template, str(get_locale()), request.script_root, tuple(fixed.items()), tuple(values))
     shape = parts.get(key)
     if shape is None:
         if len(parts) >= _MAX_ENTRIES:
             parts.clear()
-        shape = parts[key] = render_template(template, **{name: _marker(name) for name in values})
+        markers = {name: _marker(name) for name in values}
+        shape = parts[key] = render_template(template, **fixed, **markers)
     for name, value in values.items():
         shape = shape.replace(_marker(name), html_text(value))
     return Markup(shape)
