@@ -450,6 +450,11 @@ class SecureModelView(AccessMixin, ModelView):
         return self.SEARCH_COUNT_LIMIT if request.args.get("search") else self.COUNT_LIMIT
 
     def _bounded_count_statement(self, query):
+        if query.whereclause is None and db.session.get_bind().dialect.name == "sqlite":
+            # A whole table SQLite counts from its index's pages, reading no row: 6 µs for
+            # 5,000 orders, where reading their ids up to the limit took 350 µs, a fourteenth
+            # of the orders page (bench/lists.py). PostgreSQL reads every row to count them.
+            return select(func.count()).select_from(self.model).correlate(None)
         rows = (
             query.enable_eagerloads(False)
             .with_entities(self.model.id)
