@@ -36,3 +36,18 @@ def test_a_lazy_string_is_translated_then_escaped(app):
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         word = lazy_gettext("Orders")
         assert html_text(word) == str(escape(word)) == "Orders"
+
+
+@pytest.mark.parametrize("value", [7, 2_147_483_647, "a.b,c", "<x & 'y'>", True])
+def test_a_rows_key_is_written_as_flask_admins_escaped_id(value):
+    """`key_writer` (views/list_rows.py) writes what `escape(view.get_pk_value(row))` does."""
+    from types import SimpleNamespace
+
+    from flask_admin.contrib.sqla.view import ModelView
+
+    from views.list_rows import key_writer
+
+    view = SimpleNamespace(_primary_key="id")
+    view.get_pk_value = lambda row: ModelView.get_pk_value(view, row)
+    row = SimpleNamespace(id=value)
+    assert key_writer(view)(row) == str(escape(view.get_pk_value(row)))

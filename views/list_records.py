@@ -62,6 +62,15 @@ class RecordReader:
             keys = [key, *(c.key for c in related_columns if c.key != key)]
             self.entities += [getattr(target, k) for k in keys]
             self.plan.append((path, parent_path, attribute, _related_class(target_model), keys))
+        # `make`'s plan: each related record's slice of the row and its parent's place among
+        # the records made before it (0: the row's own).
+        self._steps = []
+        start, places = len(self.own), {"": 0}
+        for path, parent_path, attribute, cls, keys in self.plan:
+            stop = start + len(keys)
+            self._steps.append((start, stop, keys, cls, places[parent_path], attribute))
+            places[path] = len(places)
+            start = stop
 
     def select(self, query):
         for target, on in self.joins:
@@ -70,19 +79,17 @@ class RecordReader:
 
     def make(self, row) -> Record:
         record = Record()
-        values = iter(row)
-        record.__dict__.update(zip(self.own, values, strict=False))
-        made = {"": record}
-        for path, parent_path, attribute, cls, keys in self.plan:
-            fields = dict(zip(keys, values, strict=False))
-            parent = made[parent_path]
-            related = None
-            if fields[keys[0]] is not None and parent is not None:
+        record.__dict__ = dict(zip(self.own, row, strict=False))  # the row's own columns
+        made = [record]
+        for start, stop, keys, cls, parent_place, attribute in self._steps:
+            parent, related = made[parent_place], None
+            if parent is not None and row[start] is not None:  # its key: it is there
                 related = cls()
-                related.__dict__.update(fields)
-            made[path] = related
-            if parent is not None:
+                related.__dict__ = dict(zip(keys, row[start:stop], strict=True))
                 setattr(parent, attribute, related)
+            elif parent is not None:
+                setattr(parent, attribute, None)
+            made.append(related)
         return record
 
 
