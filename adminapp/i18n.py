@@ -17,10 +17,11 @@ from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.numbers import get_currency_symbol
 from flask import current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_number
 from flask_login import current_user
 
 from . import formats
+from .translation_cache import locale_name
 
 # The languages a person may choose, by the code stored on users, customers and emails.
 LOCALES = ("en", "sv", "nb")
@@ -103,7 +104,7 @@ def month_name(value: date) -> str:
 def datetime_writer(format: str = "short"):
     """`local_datetime` with this request's locale and time zone looked up once: for a list,
     which writes fifty dates a page."""
-    template = formats.datetime_template(str(get_locale()), format)
+    template = formats.datetime_template(locale_name(), format)
     if template is None:
         return lambda value: "" if value is None else format_datetime(value, format)
     zone = select_timezone()
@@ -117,7 +118,7 @@ def money(value: Decimal | None, currency: str = "SEK") -> str:
 
 def money_writer():
     """`money` with this request's locale looked up once (see `datetime_writer`)."""
-    locale = str(get_locale())
+    locale = locale_name()
 
     def write(value: Decimal | None, currency: str = "SEK") -> str:
         if value is None:
@@ -154,7 +155,7 @@ def whole_number(value) -> str:
     `format_number`, with the locale's separator looked up once (a list page writes a few)."""
     if type(value) is not int or value < 0:
         return format_number(value)
-    group = _group_separator(str(get_locale()))
+    group = _group_separator(locale_name())
     return format_number(value) if group is None else formats.whole_number_with(group, value)
 
 

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import flask_babel
 from flask.globals import _cv_app
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_locale
 
 
 def babel_context() -> SimpleNamespace | None:
@@ -75,3 +75,16 @@ class CachingBabel(Babel):
     @cached_property
     def domain_instance(self):
         return RequestCachedDomain(domain=self.domain)
+
+
+def locale_name() -> str:
+    """`str(get_locale())` ("sv_SE"), worked out once a request: Babel writes the name anew
+    each time, and a list page asks for it a dozen times (the keys of its kept parts)."""
+    locale = get_locale()
+    ctx = babel_context()
+    if ctx is None or locale is None:
+        return str(locale)
+    kept = ctx.__dict__.get("kp_locale_name")
+    if kept is None or kept[0] is not locale:  # a locale forced within the request is new
+        kept = ctx.kp_locale_name = (locale, str(locale))
+    return kept[1]

@@ -31,3 +31,13 @@ def test_each_request_reads_in_its_own_language(app):
             with force_locale("en"):  # a locale forced within the request (emails)
                 assert gettext("Orders") == "Orders"
             assert gettext("Orders") == word
+
+
+def test_the_locales_name_is_kept_for_the_locale_it_names(app):
+    from adminapp.translation_cache import locale_name
+
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        assert locale_name() == locale_name() == "sv_SE"
+        with force_locale("nb_NO"):  # an email in its reader's language, mid-request
+            assert locale_name() == "nb_NO"
+        assert locale_name() == "sv_SE"

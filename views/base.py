@@ -17,9 +17,9 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import DeleteRowAction
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import BaseLoader, pass_context
@@ -34,6 +34,7 @@ from adminapp.errors import DomainError, NotAllowed
 from adminapp.i18n import whole_number
 from adminapp.labels import describe
 from adminapp.services.guards import ensure_not_switched
+from adminapp.translation_cache import locale_name
 from models import RoleName, db
 
 from . import keyset, list_search
@@ -347,7 +348,7 @@ class SecureModelView(AccessMixin, ModelView):
         if not self.filter_groups_fixed:
             return super()._get_filter_groups()
         made = self.__dict__.setdefault("_filter_groups_by_language", {})
-        language = str(get_locale())
+        language = locale_name()
         if language not in made:
             made[language] = super()._get_filter_groups()
         return made[language]
@@ -358,7 +359,7 @@ class SecureModelView(AccessMixin, ModelView):
         if not self.filter_groups_fixed:
             return htmlsafe_json_dumps(filter_groups, dumps=current_app.json.dumps)
         written = self.__dict__.setdefault("_filter_groups_json_by_language", {})
-        language = str(get_locale())
+        language = locale_name()
         if language not in written:
             written[language] = htmlsafe_json_dumps(filter_groups, dumps=current_app.json.dumps)
         return written[language]

@@ -10,8 +10,9 @@ items' accessibility is still asked on every page.
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import get_locale
 from markupsafe import Markup
+
+from adminapp.translation_cache import locale_name
 
 _MAX_ENTRIES = 2_000  # admins × languages × pages × kinds of reader is far fewer
 
@@ -31,7 +32,7 @@ def cached_menu(admin_view, render) -> Markup:
     key = (
         admin.endpoint,
         request.script_root,
-        str(get_locale()),
+        locale_name(),
         admin_view.endpoint,
         tuple(_shown(item) for item in admin.menu()),
     )

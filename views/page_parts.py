@@ -13,8 +13,9 @@ more than that (the menu of several organisations, a switched session) is render
 from __future__ import annotations
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale
 from markupsafe import Markup
+
+from adminapp.translation_cache import locale_name
 
 from .html_text import html_text
 
@@ -32,7 +33,7 @@ def page_part(template: str, fixed: dict | None = None, **values) -> Markup:
     same on many pages (an admin's endpoint, say): a rendering is kept for each."""
     fixed = fixed or {}
     parts = current_app.extensions.setdefault("kundportal_page_parts", {})
-    key = (template, str(get_locale()), request.script_root, tuple(fixed.items()), tuple(values))
+    key = (template, locale_name(), request.script_root, tuple(fixed.items()), tuple(values))
     shape = parts.get(key)
     if shape is None:
         if len(parts) >= _MAX_ENTRIES:
