@@ -42,8 +42,11 @@ class RecordReader:
         self.own = [column.key for column in columns]
         self.entities = list(columns)
         self.joins = []  # (alias, on clause), in join order
-        self.plan = []  # (path, parent path, attribute, class, keys)
-        aliases = {"": model}
+        # `make`'s plan, a step a related record: its slice of the row (start, stop), its
+        # columns, its class, its parent's place among the records made before it (0: the
+        # row's own) and the parent's attribute that holds it.
+        self.steps = []
+        aliases, places = {"": model}, {"": 0}
         for path, related_columns in relations.items():
             parent_path, _, attribute = path.rpartition(".")
             parent = aliases[parent_path]
@@ -60,17 +63,11 @@ class RecordReader:
             self.joins.append((target, on))
             key = inspect(target_model).primary_key[0].key
             keys = [key, *(c.key for c in related_columns if c.key != key)]
+            start = len(self.entities)
             self.entities += [getattr(target, k) for k in keys]
-            self.plan.append((path, parent_path, attribute, _related_class(target_model), keys))
-        # `make`'s plan: each related record's slice of the row and its parent's place among
-        # the records made before it (0: the row's own).
-        self._steps = []
-        start, places = len(self.own), {"": 0}
-        for path, parent_path, attribute, cls, keys in self.plan:
-            stop = start + len(keys)
-            self._steps.append((start, stop, keys, cls, places[parent_path], attribute))
+            stop, cls = len(self.entities), _related_class(target_model)
+            self.steps.append((start, stop, keys, cls, places[parent_path], attribute))
             places[path] = len(places)
-            start = stop
 
     def select(self, query):
         for target, on in self.joins:
@@ -81,14 +78,13 @@ class RecordReader:
         record = Record()
         record.__dict__ = dict(zip(self.own, row, strict=False))  # the row's own columns
         made = [record]
-        for start, stop, keys, cls, parent_place, attribute in self._steps:
+        for start, stop, keys, cls, parent_place, attribute in self.steps:
             parent, related = made[parent_place], None
-            if parent is not None and row[start] is not None:  # its key: it is there
-                related = cls()
-                related.__dict__ = dict(zip(keys, row[start:stop], strict=True))
+            if parent is not None:  # else its parent is empty, and so is it
+                if row[start] is not None:  # its key: it is there
+                    related = cls()
+                    related.__dict__ = dict(zip(keys, row[start:stop], strict=True))
                 setattr(parent, attribute, related)
-            elif parent is not None:
-                setattr(parent, attribute, None)
             made.append(related)
         return record
 
