@@ -129,3 +129,30 @@ def test_the_kept_page_parts_follow_the_readers_language(app, client, world, log
         assert re.search(rf'<option value="{code}" lang="{code}" selected>', page)
         picker = page.split('<select id="language-choice"')[1].split("</select>")[0]
         assert len(re.findall(r"<option [^>]*selected", picker)) == 1
+
+
+def _form_fields(page: str, action: str) -> dict[str, str]:
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S).group(0)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_the_kept_forms_work_as_sent_from_the_page(app, client, world, login_as):
+    """The language picker and the logout form, submitted with exactly what the kept page
+    part holds, as staff on a list page and as a customer admin."""
+    login_as(world.staff_email)
+    page = client.get("/admin/orders/?page_size=10").get_data(as_text=True)
+    fields = _form_fields(page, "/language")
+    forged = client.post("/language", data={**fields, "csrf_token": "forged", "language": "sv"})
+    assert forged.status_code == 400
+    chosen = client.post("/language", data={**fields, "language": "sv"})
+    assert chosen.status_code == 302
+    assert chosen.headers["Location"] == "/admin/orders/?page_size=10"
+    assert '<html lang="sv">' in client.get(chosen.headers["Location"]).get_data(as_text=True)
+    page = client.get("/admin/orders/").get_data(as_text=True)
+    assert client.post("/logout", data=_form_fields(page, "/logout")).status_code == 302
+    assert client.get("/admin/orders/").status_code == 302  # logged out: to the login page
+    portal = app.test_client()
+    login(portal, world.a.admin_email)
+    page = portal.get("/portal/orders/").get_data(as_text=True)
+    assert portal.post("/logout", data=_form_fields(page, "/logout")).status_code == 302
+    assert portal.get("/portal/orders/").status_code == 302
